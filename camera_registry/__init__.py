@@ -1,0 +1,1 @@
+"""The records: cameras, areas, people and keys, change log and audit log."""

@@ -1,0 +1,1 @@
+"""People, API keys, roles and browser sessions."""

@@ -1,0 +1,46 @@
+"""Roles and what each may do."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    """Things a caller may be allowed to do."""
+
+    CAMERA_READ = "camera:read"
+    CAMERA_WRITE = "camera:write"
+    OWNER_READ = "owner:read"
+    AREA_READ = "area:read"
+    AREA_WRITE = "area:write"
+    HISTORY_READ = "history:read"
+    ACCOUNT_ADMIN = "account:admin"
+    AUDIT_READ = "audit:read"
+
+
+class Role(StrEnum):
+    """The five roles of camreg."""
+
+    ADMIN = "admin"
+    TECHNICIAN = "technician"
+    INVESTIGATOR = "investigator"
+    INTEGRATION = "integration"
+    AUDITOR = "auditor"
+
+    def grants(self, permission: str) -> bool:
+        """Return True when this role grants the permission."""
+        return permission in _GRANTS[self]
+
+
+_EVERYONE = {Permission.CAMERA_READ, Permission.AREA_READ}
+_GRANTS: dict[Role, set[str]] = {
+    Role.ADMIN: {str(p) for p in Permission},
+    # Technicians install and maintain cameras and talk to owners.
+    Role.TECHNICIAN: _EVERYONE
+    | {Permission.CAMERA_WRITE, Permission.OWNER_READ, Permission.HISTORY_READ},
+    # Investigators ask owners for footage, so they see contact data; every read is audited.
+    Role.INVESTIGATOR: _EVERYONE | {Permission.OWNER_READ, Permission.HISTORY_READ},
+    # Case systems locate cameras; they get no owners' personal data.
+    Role.INTEGRATION: set(_EVERYONE),
+    Role.AUDITOR: _EVERYONE | {Permission.AUDIT_READ, Permission.HISTORY_READ},
+}

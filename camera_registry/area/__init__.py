@@ -1,0 +1,1 @@
+"""Areas: wards, districts and custom zones with validity dates."""

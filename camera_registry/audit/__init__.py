@@ -1,0 +1,1 @@
+"""Audit log: a hash-chained, append-only record of reads of personal data and searches."""

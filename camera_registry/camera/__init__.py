@@ -1,0 +1,1 @@
+"""Cameras: the registry's main record."""

@@ -1,0 +1,186 @@
+"""Camera schemas: what callers send and receive (tables may change beneath them)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from camera_registry.camera.model import CameraStatus, Funding, OwnerKind
+from camera_registry.geo.polygon import inside_vietnam
+
+CODE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+_PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://")
+
+
+def check_position(lat: float, lon: float) -> None:
+    """Raise ValueError when a position is outside Vietnam, naming a likely swap."""
+    if inside_vietnam(lat, lon):
+        return
+    if inside_vietnam(lon, lat):
+        raise ValueError(f"lat {lat}, lon {lon} look swapped: latitude comes first in Vietnam ~10")
+    raise ValueError(f"position {lat}, {lon} is outside Vietnam; check lat and lon")
+
+
+class CameraFields(BaseModel):
+    """Fields shared by create and update; every one optional here."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200, examples=["Ngã tư Ba Cu"])
+    lat: float | None = Field(None, ge=-90, le=90, description="WGS84 latitude.", examples=[10.3461])
+    lon: float | None = Field(
+        None, ge=-180, le=180, description="WGS84 longitude.", examples=[107.0843]
+    )
+    address: str | None = Field(None, max_length=300, examples=["12 Ba Cu, Phường Vũng Tàu"])
+    ward_code: str | None = Field(
+        None, max_length=32, description="Official ward code; derived from the position if absent."
+    )
+    owner_kind: OwnerKind | None = None
+    owner_name: str | None = Field(None, max_length=200, description="Personal data.")
+    owner_phone: str | None = Field(None, max_length=32, description="Personal data.")
+    owner_email: str | None = Field(None, max_length=254, description="Personal data.")
+    consent: bool | None = Field(None, description="The owner agrees that footage is requested.")
+    consent_since: date | None = None
+    live_access: bool | None = Field(None, description="The owner allows live viewing.")
+    funding: Funding | None = None
+    funder: str | None = Field(None, max_length=200)
+    programme: str | None = Field(None, max_length=200)
+    installed_on: date | None = None
+    cost_vnd: int | None = Field(None, ge=0, le=10_000_000_000)
+    make: str | None = Field(None, max_length=100)
+    model: str | None = Field(None, max_length=100)
+    serial: str | None = Field(None, max_length=100)
+    stream_url: str | None = Field(None, max_length=500, examples=["rtsp://cam-0001.invalid/main"])
+    sub_stream_url: str | None = Field(None, max_length=500)
+    stream_username: SecretStr | None = Field(None, description="Write-only.")
+    stream_password: SecretStr | None = Field(None, description="Write-only.")
+    heading_deg: float | None = Field(None, ge=0, lt=360, description="0 = north, clockwise.")
+    fov_deg: float | None = Field(None, gt=0, le=360, description="Opening angle.")
+    range_m: float | None = Field(None, gt=0, le=2000, description="How far it sees usefully.")
+    fov_polygon: dict[str, Any] | None = Field(
+        None, description="Explicit field of view (GeoJSON Polygon, lon/lat); wins over the sector."
+    )
+    status: CameraStatus | None = None
+    tags: list[Tag] | None = Field(None, max_length=50)
+    notes: str | None = Field(None, max_length=4000)
+
+    @field_validator("owner_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value and not _PHONE.match(value):
+            raise ValueError("phone must be digits, optionally with +, spaces, dots or dashes")
+        return value or None
+
+    @field_validator("owner_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value and not _EMAIL.match(value):
+            raise ValueError("not an e-mail address")
+        return value or None
+
+    @field_validator("stream_url", "sub_stream_url")
+    @classmethod
+    def _stream(cls, value: str | None) -> str | None:
+        if value and not value.lower().startswith(_STREAM_SCHEMES):
+            raise ValueError("stream URL must start with rtsp://, rtsps://, http(s):// or rtmp://")
+        return value or None
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        for tag in value:
+            if "," in tag or ";" in tag:
+                raise ValueError(f"tag {tag!r} may not contain , or ;")
+        return sorted(set(value))
+
+
+class CameraCreate(CameraFields):
+    """A new camera: code, name and position are required."""
+
+    code: Code = Field(examples=["VT-0001"], description="1–32 letters, digits, - or _.")
+    name: str = Field(min_length=1, max_length=200, examples=["Ngã tư Ba Cu"])
+    lat: float = Field(ge=-90, le=90, examples=[10.3461])
+    lon: float = Field(ge=-180, le=180, examples=[107.0843])
+
+    @model_validator(mode="after")
+    def _position(self) -> Self:
+        check_position(self.lat, self.lon)
+        return self
+
+
+class CameraUpdate(CameraFields):
+    """A partial update: only the fields sent change; send null to clear an optional field."""
+
+    @model_validator(mode="after")
+    def _position(self) -> Self:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("send lat and lon together")
+        if self.lat is not None and self.lon is not None:
+            check_position(self.lat, self.lon)
+        for required in ("name", "status"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be cleared")
+        return self
+
+
+class CameraRead(BaseModel):
+    """A camera as callers see it; owner personal data only for roles that may see it."""
+
+    code: str
+    name: str
+    lat: float
+    lon: float
+    status: CameraStatus
+    address: str | None = None
+    ward_code: str | None = None
+    ward_name: str | None = None
+    owner_kind: OwnerKind | None = None
+    owner_name: str | None = None
+    owner_phone: str | None = None
+    owner_email: str | None = None
+    personal_data_hidden: bool = False
+    consent: bool | None = None
+    consent_since: date | None = None
+    live_access: bool | None = None
+    funding: Funding | None = None
+    funder: str | None = None
+    programme: str | None = None
+    installed_on: date | None = None
+    cost_vnd: int | None = None
+    make: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    stream_url: str | None = None
+    sub_stream_url: str | None = None
+    has_credentials: bool = False
+    heading_deg: float | None = None
+    fov_deg: float | None = None
+    range_m: float | None = None
+    fov_polygon: dict[str, Any] | None = None
+    fov_explicit: bool = False
+    tags: list[str] = Field(default_factory=list)
+    notes: str | None = None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    distance_m: float | None = Field(None, description="Only with a radius query.")
+
+
+PERSONAL_FIELDS = ("owner_name", "owner_phone", "owner_email")

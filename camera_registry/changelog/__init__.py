@@ -1,0 +1,1 @@
+"""Change log: every registry write with actor, time, request id, before and after."""

@@ -1,0 +1,1 @@
+"""Geometry: distances, fields of view, polygons (GeoJSON is lon/lat)."""

@@ -1,0 +1,145 @@
+"""Effective settings: the TOML file in config/, overridden by CAMREG_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path(__file__).with_name("camreg.toml")
+
+
+class HttpSettings(BaseModel):
+    """HTTP server and browser session settings."""
+
+    host: str = Field("127.0.0.1", description="Address `camreg serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `camreg serve` listens on.")
+    cookie_secure: bool = Field(True, description="Mark the session cookie Secure.")
+    session_minutes: int = Field(
+        720, ge=5, le=60 * 24 * 30, description="Idle lifetime of a web session."
+    )
+    max_upload_bytes: int = Field(
+        20_000_000, ge=1_000, le=2_000_000_000, description="Largest accepted upload."
+    )
+    trusted_proxy: str = Field("", description="Proxy address whose X-Forwarded-For is trusted.")
+
+
+class AuthSettings(BaseModel):
+    """Log-in protection."""
+
+    max_failed_logins: int = Field(5, ge=1, le=100, description="Failures that lock an account.")
+    lockout_minutes: int = Field(15, ge=1, le=24 * 60, description="How long a lock lasts.")
+    min_password_length: int = Field(10, ge=8, le=256, description="Shortest password accepted.")
+
+
+class MapSettings(BaseModel):
+    """Web map settings."""
+
+    tile_url: str = Field("", description="Tile URL template; empty draws no tiles.")
+    tile_attribution: str = Field("", description="Attribution shown with the tiles.")
+    center_lat: float = Field(10.36, ge=-90, le=90, description="Latitude the map opens at.")
+    center_lon: float = Field(107.09, ge=-180, le=180, description="Longitude the map opens at.")
+    zoom: int = Field(13, ge=1, le=20, description="Zoom the map opens at.")
+
+
+class Settings(BaseSettings):
+    """All settings of camreg; build one with `load_settings()` in an entry point."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CAMREG_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(Path("var"), description="Folder for the embedded database and keys.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    display_timezone: str = Field("Asia/Ho_Chi_Minh", description="Zone for shown times.")
+    language: Literal["vi", "en"] = Field("vi", description="Language of labels.")
+    credentials_key: SecretStr = Field(
+        SecretStr(""), description="Fernet key for stream credentials; empty uses the key file."
+    )
+    credentials_key_file: str = Field(
+        "", description="Key file created on first use; empty means <data_dir>/credentials.key."
+    )
+    max_page_size: int = Field(1000, ge=10, le=100_000, description="Largest page of a listing.")
+    http: HttpSettings = Field(default_factory=HttpSettings)  # type: ignore[arg-type]
+    auth: AuthSettings = Field(default_factory=AuthSettings)  # type: ignore[arg-type]
+    map: MapSettings = Field(default_factory=MapSettings)  # type: ignore[arg-type]
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from exc
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read init arguments first, then the environment, then the TOML file."""
+        toml_file = Path(os.environ.get("CAMREG_CONFIG_FILE") or DEFAULT_CONFIG_FILE)
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    @property
+    def effective_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'camreg.db').as_posix()}"
+
+    @property
+    def effective_key_file(self) -> Path:
+        """Return where the credentials key file lives."""
+        if self.credentials_key_file:
+            return Path(self.credentials_key_file)
+        return self.data_dir / "credentials.key"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the display time zone."""
+        return ZoneInfo(self.display_timezone)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the effective settings (file, then environment, then explicit overrides)."""
+    return Settings(**overrides)
+
+
+def _mask_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+def masked_settings(settings: Settings) -> dict[str, Any]:
+    """Return the effective settings as plain data with secrets masked."""
+    data = settings.model_dump(mode="json")
+    data["credentials_key"] = "***" if settings.credentials_key.get_secret_value() else ""
+    data["database_url"] = _mask_url(settings.effective_database_url)
+    data["credentials_key_file"] = str(settings.effective_key_file)
+    return data

@@ -1,0 +1,1 @@
+"""The media side: sources, motion detection, recording, health probes (later issues)."""
