@@ -72,9 +72,9 @@ class Settings(BaseSettings):
         "", description="Key file created on first use; empty means <data_dir>/credentials.key."
     )
     max_page_size: int = Field(1000, ge=10, le=100_000, description="Largest page of a listing.")
-    http: HttpSettings = Field(default_factory=HttpSettings)  # type: ignore[arg-type]
-    auth: AuthSettings = Field(default_factory=AuthSettings)  # type: ignore[arg-type]
-    map: MapSettings = Field(default_factory=MapSettings)  # type: ignore[arg-type]
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
 
     @field_validator("display_timezone")
     @classmethod

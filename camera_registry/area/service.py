@@ -110,7 +110,12 @@ def import_areas(
         replaced_by = fields.pop("replaced_by")
         official = official_ward_name(fields["code"])
         current = fields["valid_to"] is None or fields["valid_to"] >= now.date()
-        if fields["level"] == AreaLevel.WARD and current and official and official != fields["name"]:
+        if (
+            fields["level"] == AreaLevel.WARD
+            and current
+            and official
+            and official != fields["name"]
+        ):
             report.warnings.append(
                 f"area {fields['code']}: name {fields['name']!r} differs from the official "
                 f"{official!r}"
@@ -131,8 +136,13 @@ def import_areas(
             if not dry_run:
                 session.add(Area(**values, created_at=now, updated_at=now))
                 record_change(
-                    session, actor=actor, entity="area", key=fields["code"], action="create",
-                    before=None, after=_area_snapshot(values),
+                    session,
+                    actor=actor,
+                    entity="area",
+                    key=fields["code"],
+                    action="create",
+                    before=None,
+                    after=_area_snapshot(values),
                 )
         elif any(getattr(existing, k) != v for k, v in values.items()):
             report.updated += 1
@@ -142,8 +152,13 @@ def import_areas(
                     setattr(existing, k, v)
                 existing.updated_at = now
                 record_change(
-                    session, actor=actor, entity="area", key=fields["code"], action="update",
-                    before=before, after=_area_snapshot(values),
+                    session,
+                    actor=actor,
+                    entity="area",
+                    key=fields["code"],
+                    action="update",
+                    before=before,
+                    after=_area_snapshot(values),
                 )
         else:
             report.unchanged += 1
@@ -227,6 +242,7 @@ def _to_read(area: Area, successions: Any) -> AreaRead:
         replaces=sorted(
             s.old_code
             for s in successions
-            if s.new_code == area.code and (area.valid_from is None or s.effective_on == area.valid_from)
+            if s.new_code == area.code
+            and (area.valid_from is None or s.effective_on == area.valid_from)
         ),
     )

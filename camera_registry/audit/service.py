@@ -148,7 +148,8 @@ def verify_chain(session: Session, *, expected_head: str | None = None) -> Chain
         report.entries += 1
         if entry.seq != expected_seq:
             report.problems.append(
-                f"entry {entry.seq}: expected sequence {expected_seq} (entries removed or reordered)"
+                f"entry {entry.seq}: expected sequence {expected_seq}"
+                " (entries removed or reordered)"
             )
         if entry.prev_hash != prev_hash:
             report.problems.append(

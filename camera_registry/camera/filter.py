@@ -25,7 +25,9 @@ class CameraFilter(BaseModel):
 
     codes: list[str] = Field(default_factory=list, description="Only these camera codes.")
     ward: str | None = Field(None, description="Ward or area code.")
-    at: date | None = Field(None, description="Day at which the ward layer is taken (default today).")
+    at: date | None = Field(
+        None, description="Day at which the ward layer is taken (default today)."
+    )
     area: dict[str, Any] | None = Field(None, description="GeoJSON Polygon (lon/lat).")
     bbox: tuple[float, float, float, float] | None = Field(
         None, description="West, south, east, north in degrees."

@@ -5,17 +5,44 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from camera_registry.actor import Actor
 from camera_registry.account.role import Permission
+from camera_registry.actor import Actor
 from camera_registry.camera.model import Camera
 from camera_registry.camera.schema import PERSONAL_FIELDS, CameraRead
 
 _PLAIN = (
-    "code", "name", "lat", "lon", "status", "address", "ward_code", "owner_kind", "owner_name",
-    "owner_phone", "owner_email", "consent", "consent_since", "live_access", "funding", "funder",
-    "programme", "installed_on", "cost_vnd", "make", "model", "serial", "stream_url",
-    "sub_stream_url", "heading_deg", "fov_deg", "range_m", "fov_explicit", "notes", "version",
-    "created_at", "updated_at",
+    "code",
+    "name",
+    "lat",
+    "lon",
+    "status",
+    "address",
+    "ward_code",
+    "owner_kind",
+    "owner_name",
+    "owner_phone",
+    "owner_email",
+    "consent",
+    "consent_since",
+    "live_access",
+    "funding",
+    "funder",
+    "programme",
+    "installed_on",
+    "cost_vnd",
+    "make",
+    "model",
+    "serial",
+    "stream_url",
+    "sub_stream_url",
+    "heading_deg",
+    "fov_deg",
+    "range_m",
+    "fov_explicit",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -58,7 +85,9 @@ def snapshot(camera: Camera) -> dict[str, Any]:
         if hasattr(value, "value"):
             data[name] = value.value
     data["tags"] = camera.tag_names
-    data["fov_polygon"] = json.loads(camera.fov_geojson) if camera.fov_explicit and camera.fov_geojson else None
+    data["fov_polygon"] = (
+        json.loads(camera.fov_geojson) if camera.fov_explicit and camera.fov_geojson else None
+    )
     data["has_credentials"] = camera.credentials_token is not None
     return data
 

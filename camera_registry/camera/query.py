@@ -71,9 +71,7 @@ class _Exact:
         return True
 
 
-def _resolve(
-    session: Session, query: CameraFilter, actor: Actor
-) -> tuple[SqlCameraQuery, _Exact]:
+def _resolve(session: Session, query: CameraFilter, actor: Actor) -> tuple[SqlCameraQuery, _Exact]:
     sql = SqlCameraQuery(
         codes=list(query.codes),
         text_terms=fold(query.q).split() if query.q else [],
@@ -123,8 +121,12 @@ def _intersect_box(
 ) -> tuple[float, float, float, float]:
     if current is None:
         return (float(new[0]), float(new[1]), float(new[2]), float(new[3]))
-    return (max(current[0], new[0]), max(current[1], new[1]), min(current[2], new[2]),
-            min(current[3], new[3]))
+    return (
+        max(current[0], new[0]),
+        max(current[1], new[1]),
+        min(current[2], new[2]),
+        min(current[3], new[3]),
+    )
 
 
 def _encode_cursor(data: dict[str, object]) -> str:
@@ -179,7 +181,8 @@ def search_cameras(
 ) -> CameraPage:
     """Return one page of matching cameras (all of them when `limit` is None)."""
     position = decode_cursor(cursor) if cursor else {}
-    after_code = position.get("after") if isinstance(position.get("after"), str) else None
+    after_value = position.get("after")
+    after_code = after_value if isinstance(after_value, str) else None
     skip = int(position.get("skip", 0)) if query.near is not None else 0  # type: ignore[call-overload]
     items: list[CameraMatch] = []
     source = iter_cameras(
@@ -206,5 +209,8 @@ def get_camera(session: Session, *, code: str, actor: Actor) -> Camera:
 
 def ward_on(session: Session, camera: Camera, day: date) -> str | None:
     """Return the code of the ward that contained the camera's position on a day."""
-    return (hit.code if (hit := AreaLayer.load(session, day).containing(camera.lat, camera.lon))
-            else None)
+    return (
+        hit.code
+        if (hit := AreaLayer.load(session, day).containing(camera.lat, camera.lon))
+        else None
+    )

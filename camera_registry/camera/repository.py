@@ -51,7 +51,7 @@ class CameraRepository:
         """Add a new camera to the session."""
         self.session.add(camera)
 
-    def _where(self, query: SqlCameraQuery) -> Select[tuple[Camera]]:
+    def _where(self, query: SqlCameraQuery) -> Select[Camera]:
         stmt = select(Camera)
         if query.codes:
             stmt = stmt.where(Camera.code.in_(query.codes))

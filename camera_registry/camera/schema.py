@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Self
@@ -29,10 +30,15 @@ _STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://")
 
 def check_position(lat: float, lon: float) -> None:
     """Raise ValueError when a position is outside Vietnam, naming a likely swap."""
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValueError("lat and lon must be finite numbers")
     if inside_vietnam(lat, lon):
         return
     if inside_vietnam(lon, lat):
-        raise ValueError(f"lat {lat}, lon {lon} look swapped: latitude comes first in Vietnam ~10")
+        raise ValueError(
+            f"lat {lat} and lon {lon} look swapped: in Vietnam latitude is about 8 to 23"
+            " and longitude about 102 to 117"
+        )
     raise ValueError(f"position {lat}, {lon} is outside Vietnam; check lat and lon")
 
 
@@ -42,10 +48,8 @@ class CameraFields(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=200, examples=["Ngã tư Ba Cu"])
-    lat: float | None = Field(None, ge=-90, le=90, description="WGS84 latitude.", examples=[10.3461])
-    lon: float | None = Field(
-        None, ge=-180, le=180, description="WGS84 longitude.", examples=[107.0843]
-    )
+    lat: float | None = Field(None, description="WGS84 latitude.", examples=[10.3461])
+    lon: float | None = Field(None, description="WGS84 longitude.", examples=[107.0843])
     address: str | None = Field(None, max_length=300, examples=["12 Ba Cu, Phường Vũng Tàu"])
     ward_code: str | None = Field(
         None, max_length=32, description="Official ward code; derived from the position if absent."
@@ -116,8 +120,8 @@ class CameraCreate(CameraFields):
 
     code: Code = Field(examples=["VT-0001"], description="1–32 letters, digits, - or _.")
     name: str = Field(min_length=1, max_length=200, examples=["Ngã tư Ba Cu"])
-    lat: float = Field(ge=-90, le=90, examples=[10.3461])
-    lon: float = Field(ge=-180, le=180, examples=[107.0843])
+    lat: float = Field(examples=[10.3461], description="WGS84 latitude (inside Vietnam).")
+    lon: float = Field(examples=[107.0843], description="WGS84 longitude (inside Vietnam).")
 
     @model_validator(mode="after")
     def _position(self) -> Self:

@@ -9,8 +9,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sqlalchemy.orm import Session
 
-from camera_registry.actor import Actor
 from camera_registry.account.role import Permission
+from camera_registry.actor import Actor
 from camera_registry.area.layer import AreaLayer
 from camera_registry.area.official import is_official_ward
 from camera_registry.area.repository import AreaRepository
@@ -92,7 +92,11 @@ def _apply(
     """Copy the given fields onto the row and derive what follows from them."""
     warnings: list[str] = []
     plain = fields - {
-        "stream_username", "stream_password", "fov_polygon", "tags", "code",
+        "stream_username",
+        "stream_password",
+        "fov_polygon",
+        "tags",
+        "code",
     }
     for name in plain:
         setattr(camera, name, getattr(data, name))
@@ -132,7 +136,9 @@ def _derive(session: Session, camera: Camera, ctx: WriteContext, ward_given: Any
     warnings: list[str] = []
     if not camera.fov_explicit:
         if camera.heading_deg is not None and camera.fov_deg and camera.range_m:
-            shape = fov_sector(camera.lat, camera.lon, camera.heading_deg, camera.fov_deg, camera.range_m)
+            shape = fov_sector(
+                camera.lat, camera.lon, camera.heading_deg, camera.fov_deg, camera.range_m
+            )
             camera.fov_geojson = json.dumps(to_geojson(shape))
         else:
             camera.fov_geojson = None
@@ -161,9 +167,18 @@ def _derive(session: Session, camera: Camera, ctx: WriteContext, ward_given: Any
         " ".join(
             filter(
                 None,
-                [camera.code, camera.name, camera.address, layer.name_of(camera.ward_code),
-                 camera.ward_code, camera.funder, camera.programme, camera.make, camera.model,
-                 " ".join(camera.tag_names)],
+                [
+                    camera.code,
+                    camera.name,
+                    camera.address,
+                    layer.name_of(camera.ward_code),
+                    camera.ward_code,
+                    camera.funder,
+                    camera.programme,
+                    camera.make,
+                    camera.model,
+                    " ".join(camera.tag_names),
+                ],
             )
         )
     )
@@ -179,16 +194,30 @@ def create_camera(
     if repo.get(data.code) is not None:
         raise DuplicateCameraCode(f"camera {data.code} exists already; use update")
     now = utcnow()
-    camera = Camera(code=data.code, status=CameraStatus.PLANNED, version=1, created_at=now,
-                    updated_at=now, tags=[], fov_explicit=False)
+    camera = Camera(
+        code=data.code,
+        status=CameraStatus.PLANNED,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        tags=[],
+        fov_explicit=False,
+    )
     fields = set(CameraFields.model_fields) & (data.model_fields_set | {"name", "lat", "lon"})
     warnings = _apply(session, camera, data, ctx, fields)
     camera.status = data.status or CameraStatus.PLANNED
     repo.add(camera)
     session.flush()
     after = snapshot(camera)
-    record_change(session, actor=actor, entity="camera", key=camera.code, action="create",
-                  before=None, after=after)
+    record_change(
+        session,
+        actor=actor,
+        entity="camera",
+        key=camera.code,
+        action="create",
+        before=None,
+        after=after,
+    )
     return WriteResult(camera, warnings)
 
 
@@ -230,8 +259,15 @@ def update_camera(
         camera.updated_at = utcnow()
         if creds_changed:
             after = {**after, "credentials_changed": True}
-        record_change(session, actor=actor, entity="camera", key=code, action="update",
-                      before=before, after=after)
+        record_change(
+            session,
+            actor=actor,
+            entity="camera",
+            key=code,
+            action="update",
+            before=before,
+            after=after,
+        )
     session.flush()
     return WriteResult(camera, warnings)
 
@@ -257,7 +293,14 @@ def set_status(
     after = snapshot(camera)
     if reason:
         after["reason"] = reason
-    record_change(session, actor=actor, entity="camera", key=code, action=f"status:{status}",
-                  before=before, after=after)
+    record_change(
+        session,
+        actor=actor,
+        entity="camera",
+        key=code,
+        action=f"status:{status}",
+        before=before,
+        after=after,
+    )
     session.flush()
     return camera

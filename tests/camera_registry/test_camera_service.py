@@ -41,8 +41,14 @@ def test_lifecycle_and_versions(session: Session, actor: Actor, write_ctx: Write
         set_status(session, code="VT-0002", status=CameraStatus.MAINTENANCE, actor=actor)
     set_status(session, code="VT-0002", status=CameraStatus.ACTIVE, actor=actor, if_version=1)
     with pytest.raises(StaleVersion):
-        update_camera(session, code="VT-0002", data=CameraUpdate(name="x"), actor=actor,
-                      ctx=write_ctx, if_version=1)
+        update_camera(
+            session,
+            code="VT-0002",
+            data=CameraUpdate(name="x"),
+            actor=actor,
+            ctx=write_ctx,
+            if_version=1,
+        )
     set_status(session, code="VT-0002", status=CameraStatus.DECOMMISSIONED, actor=actor)
     with pytest.raises(InvalidTransition):
         set_status(session, code="VT-0002", status=CameraStatus.ACTIVE, actor=actor)
@@ -60,7 +66,8 @@ def test_radius_orders_by_distance_and_text_is_accent_insensitive(
         session, query=CameraFilter(near=(10.35, 107.08), radius_m=5000), actor=actor
     )
     assert [m.camera.code for m in page.items] == ["NEAR", "FAR"]
-    assert page.items[0].distance_m is not None and page.items[0].distance_m < 20
+    assert page.items[0].distance_m is not None
+    assert page.items[0].distance_m < 20
     found = search_cameras(session, query=CameraFilter(q="phuong 7"), actor=actor)
     assert [m.camera.code for m in found.items] == ["NEAR"]
     found = search_cameras(session, query=CameraFilter(q="cho xom luoi"), actor=actor)
@@ -69,6 +76,8 @@ def test_radius_orders_by_distance_and_text_is_accent_insensitive(
 
 def test_sees_point_uses_field_of_view(session: Session, actor: Actor) -> None:
     make_camera(session, code="EAST", lat=10.35, lon=107.08, heading_deg=90, fov_deg=60, range_m=80)
-    make_camera(session, code="WEST", lat=10.35, lon=107.08, heading_deg=270, fov_deg=60, range_m=80)
+    make_camera(
+        session, code="WEST", lat=10.35, lon=107.08, heading_deg=270, fov_deg=60, range_m=80
+    )
     page = search_cameras(session, query=CameraFilter(sees=(10.35, 107.0805)), actor=actor)
     assert [m.camera.code for m in page.items] == ["EAST"]

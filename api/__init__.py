@@ -1,0 +1,1 @@
+"""Interfaces: the HTTP API, the web page and the command line."""

@@ -1,0 +1,36 @@
+"""Root of the `camreg` command line; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import (
+    account_commands,
+    area_commands,
+    audit_commands,
+    camera_commands,
+    config_commands,
+    db_commands,
+    serve_commands,
+)
+
+app = typer.Typer(
+    name="camreg",
+    help="Camera network registry and motion-event indexer.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(config_commands.app, name="config")
+app.add_typer(camera_commands.app, name="cameras")
+app.add_typer(area_commands.app, name="areas")
+app.add_typer(account_commands.users_app, name="users")
+app.add_typer(account_commands.keys_app, name="keys")
+app.add_typer(audit_commands.app, name="audit")
+serve_commands.register(app)
+
+
+def run() -> None:
+    """Entry point of the `camreg` script."""
+    app()
