@@ -64,7 +64,10 @@ class Camera(Base):
     __tablename__ = "cameras"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    # Byte-order collation on PostgreSQL too, so keyset paging by code agrees with Python's order.
+    code: Mapped[str] = mapped_column(
+        String(32).with_variant(String(32, collation="C"), "postgresql"), unique=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
-from shapely import prepared
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
@@ -43,6 +43,12 @@ class CameraPage:
     next_cursor: str | None
 
 
+class _Located(Protocol):
+    lat: float
+    lon: float
+    fov_geojson: str | None
+
+
 @dataclass
 class _Exact:
     place: BaseGeometry | None
@@ -50,25 +56,36 @@ class _Exact:
     sees: Point | None
     match: PlaceMatch
 
-    def distance(self, cam: Camera) -> float | None:
+    @property
+    def needed(self) -> bool:
+        return self.place is not None or self.near is not None or self.sees is not None
+
+    def distance(self, cam: _Located) -> float | None:
         if self.near is None:
             return None
         lat, lon, _ = self.near
         return haversine_m(lat, lon, cam.lat, cam.lon)
 
-    def accepts(self, cam: Camera, distance: float | None) -> bool:
+    def accepts(self, cam: _Located, distance: float | None) -> bool:
         if self.near is not None and distance is not None and distance > self.near[2]:
             return False
-        footprint: BaseGeometry | None = None
-        if self.place is not None or self.sees is not None:
-            view = from_geojson_text(cam.fov_geojson) if cam.fov_geojson else None
-            position = Point(cam.lon, cam.lat)
-            footprint = view if (self.match == PlaceMatch.VIEW and view is not None) else position
-            if self.sees is not None and (view is None or not view.covers(self.sees)):
-                return False
-        if self.place is not None and footprint is not None:
-            return bool(prepared.prep(self.place).intersects(footprint))
-        return True
+        if self.place is None and self.sees is None:
+            return True
+        view = from_geojson_text(cam.fov_geojson) if cam.fov_geojson else None
+        if self.sees is not None and (view is None or not view.covers(self.sees)):
+            return False
+        if self.place is None:
+            return True
+        position = Point(cam.lon, cam.lat)
+        footprint = view if (self.match == PlaceMatch.VIEW and view is not None) else position
+        return bool(self.place.intersects(footprint))
+
+
+@dataclass(frozen=True)
+class _Key:
+    id: int
+    code: str
+    distance_m: float | None
 
 
 def _resolve(session: Session, query: CameraFilter, actor: Actor) -> tuple[SqlCameraQuery, _Exact]:
@@ -145,27 +162,35 @@ def decode_cursor(cursor: str) -> dict[str, object]:
         raise InvalidInput("cursor is damaged; start again without one") from exc
 
 
-def iter_cameras(
-    session: Session, *, query: CameraFilter, actor: Actor, after_code: str | None = None
-) -> Iterator[CameraMatch]:
+def _matching_keys(session: Session, sql: SqlCameraQuery, exact: _Exact) -> list[_Key]:
+    """Test candidates exactly on light rows; load full rows only for what is returned."""
+    keys = []
+    for row in CameraRepository(session).find_located(sql):
+        distance = exact.distance(row)
+        if exact.accepts(row, distance):
+            keys.append(_Key(row.id, row.code, distance))
+    if exact.near is not None:
+        keys.sort(key=lambda k: (k.distance_m or 0.0, k.code))
+    return keys
+
+
+def _load(session: Session, keys: list[_Key]) -> list[CameraMatch]:
+    rows = CameraRepository(session).by_ids([k.id for k in keys])
+    return [CameraMatch(rows[k.id], k.distance_m) for k in keys]
+
+
+def iter_cameras(session: Session, *, query: CameraFilter, actor: Actor) -> Iterator[CameraMatch]:
     """Yield every matching camera, ordered by code (or by distance with `near`)."""
     sql, exact = _resolve(session, query, actor)
-    repo = CameraRepository(session)
-    if exact.near is not None:
-        matches = []
-        for cam in repo.find(sql):
-            d = exact.distance(cam)
-            if exact.accepts(cam, d):
-                matches.append(CameraMatch(cam, d))
-        matches.sort(key=lambda m: (m.distance_m or 0.0, m.camera.code))
-        yield from matches
+    if exact.needed:
+        keys = _matching_keys(session, sql, exact)
+        for start in range(0, len(keys), _BATCH):
+            yield from _load(session, keys[start : start + _BATCH])
         return
-    after = after_code
+    repo, after = CameraRepository(session), None
     while True:
         batch = repo.find(sql, after_code=after, limit=_BATCH)
-        for cam in batch:
-            if exact.accepts(cam, None):
-                yield CameraMatch(cam)
+        yield from (CameraMatch(cam) for cam in batch)
         if len(batch) < _BATCH:
             return
         after = batch[-1].code
@@ -181,22 +206,33 @@ def search_cameras(
 ) -> CameraPage:
     """Return one page of matching cameras (all of them when `limit` is None)."""
     position = decode_cursor(cursor) if cursor else {}
-    after_value = position.get("after")
-    after_code = after_value if isinstance(after_value, str) else None
-    skip = int(position.get("skip", 0)) if query.near is not None else 0  # type: ignore[call-overload]
-    items: list[CameraMatch] = []
-    source = iter_cameras(
-        session, query=query, actor=actor, after_code=None if query.near else after_code
-    )
-    for index, match in enumerate(source):
-        if index < skip:
-            continue
-        if limit is not None and len(items) == limit:
-            if query.near is not None:
-                return CameraPage(items, _encode_cursor({"skip": skip + limit}))
-            return CameraPage(items, _encode_cursor({"after": items[-1].camera.code}))
-        items.append(match)
-    return CameraPage(items, None)
+    after_value, skip_value = position.get("after"), position.get("skip", 0)
+    after = after_value if isinstance(after_value, str) else None
+    skip = skip_value if isinstance(skip_value, int) and skip_value >= 0 else 0
+    sql, exact = _resolve(session, query, actor)
+    if not exact.needed:
+        rows = CameraRepository(session).find(
+            sql, after_code=after, limit=None if limit is None else limit + 1
+        )
+        items = [CameraMatch(cam) for cam in rows[:limit]]
+        more = limit is not None and len(rows) > limit
+        return CameraPage(items, _encode_cursor({"after": items[-1].camera.code}) if more else None)
+    keys = _matching_keys(session, sql, exact)
+    if exact.near is not None:
+        start = skip
+    else:
+        start = (
+            0
+            if after is None
+            else next((i for i, k in enumerate(keys) if k.code > after), len(keys))
+        )
+    end = len(keys) if limit is None else start + limit
+    page = _load(session, keys[start:end])
+    if end >= len(keys):
+        return CameraPage(page, None)
+    if exact.near is not None:
+        return CameraPage(page, _encode_cursor({"skip": end}))
+    return CameraPage(page, _encode_cursor({"after": page[-1].camera.code}))
 
 
 def get_camera(session: Session, *, code: str, actor: Actor) -> Camera:

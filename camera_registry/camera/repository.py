@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from camera_registry.actor import Scope
@@ -103,6 +103,24 @@ class CameraRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return self.session.scalars(stmt).all()
+
+    def find_located(
+        self, query: SqlCameraQuery
+    ) -> Sequence[Row[int, str, float, float, str | None]]:
+        """Return (id, code, lat, lon, fov_geojson) of matching cameras, ordered by code."""
+        stmt = self._where(query).with_only_columns(
+            Camera.id, Camera.code, Camera.lat, Camera.lon, Camera.fov_geojson
+        )
+        return self.session.execute(stmt.order_by(Camera.code)).all()
+
+    def by_ids(self, ids: Sequence[int]) -> dict[int, Camera]:
+        """Return cameras by id."""
+        found: dict[int, Camera] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            for cam in self.session.scalars(select(Camera).where(Camera.id.in_(chunk))):
+                found[cam.id] = cam
+        return found
 
     def count(self, query: SqlCameraQuery) -> int:
         """Return how many cameras match the SQL part of a query."""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 22:52:24.219548
+Create Date: 2026-11-28 22:56:57.555735
 """
 
 from collections.abc import Sequence
@@ -128,7 +128,11 @@ def upgrade() -> None:
     op.create_table(
         "cameras",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column(
+            "code",
+            sa.String(length=32).with_variant(sa.String(length=32, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
