@@ -47,7 +47,8 @@ class ApiKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    rotated_from: Mapped[str | None] = mapped_column(String(32))
+    # The key this one replaced (rotation issues a new id; the old row keeps its history).
+    rotated_from: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class WebSession(Base):
@@ -58,5 +59,7 @@ class WebSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Absolute end of the session; the idle limit is counted from last_seen_at.
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     source: Mapped[str] = mapped_column(String(100))

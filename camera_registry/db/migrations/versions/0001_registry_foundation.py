@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 22:56:57.555735
+Create Date: 2026-11-28 22:57:39.358107
 """
 
 from collections.abc import Sequence
@@ -42,6 +42,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
         sa.UniqueConstraint("secret_hash", name=op.f("uq_api_keys_secret_hash")),
     )
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_api_keys_rotated_from"), ["rotated_from"], unique=False
+        )
+
     op.create_table(
         "area_successions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -282,6 +287,9 @@ def upgrade() -> None:
         sa.Column(
             "expires_at", camera_registry.db.types.UtcDateTime(timezone=True), nullable=False
         ),
+        sa.Column(
+            "last_seen_at", camera_registry.db.types.UtcDateTime(timezone=True), nullable=False
+        ),
         sa.Column("source", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
@@ -336,5 +344,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_area_successions_new_code"))
 
     op.drop_table("area_successions")
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_keys_rotated_from"))
+
     op.drop_table("api_keys")
     # ### end Alembic commands ###
