@@ -1,0 +1,1 @@
+"""The single-page web app served by `camreg serve`: shell, static files, map libraries."""

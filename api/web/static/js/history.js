@@ -1,0 +1,118 @@
+// The change history of a camera: who, when, what changed (before → after).
+import { getJson } from './api.js';
+import { append, clear, h } from './dom.js';
+import { errorBox } from './feedback.js';
+import { displayTimeZone, formatDateTime, formatField } from './format.js';
+import { enumLabel, has, t } from './i18n.js';
+
+const HIDDEN = new Set(['version', 'created_at', 'updated_at']);
+
+function actionLabel(action) {
+  const text = String(action || '');
+  if (text.startsWith('status:')) return t('action.status', { status: enumLabel('status', text.slice(7)) });
+  return has(`action.${text}`) ? t(`action.${text}`) : text;
+}
+
+function fieldLabel(name) {
+  return has(`field.${name}`) ? t(`field.${name}`) : name;
+}
+
+function same(a, b) {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+function isEmpty(value) {
+  return value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length);
+}
+
+/** Return [[field, before, after]] of what an entry changed (a creation lists what was set). */
+export function changes(entry) {
+  const before = entry.before || {};
+  const after = entry.after || {};
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((n) => !HIDDEN.has(n));
+  return names
+    .filter((name) => !same(before[name], after[name]))
+    .filter((name) => entry.before || !isEmpty(after[name]))
+    .map((name) => [name, before[name], after[name]]);
+}
+
+function shown(name, value) {
+  if (value === '***') return h('span', { class: 'muted' }, t('field.personal_data_hidden'));
+  return formatField(name, value);
+}
+
+function entryView(entry) {
+  const rows = changes(entry);
+  return h(
+    'li',
+    { class: 'history-entry' },
+    h(
+      'div',
+      { class: 'history-head' },
+      h('time', { datetime: entry.at }, formatDateTime(entry.at)),
+      h('span', { class: 'history-action' }, actionLabel(entry.action)),
+      h(
+        'span',
+        { class: 'history-actor' },
+        t('camera.history_by', { actor: entry.actor, role: enumLabel('role', entry.role) }),
+      ),
+    ),
+    rows.length
+      ? h(
+          'table',
+          { class: 'data diff' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, t('camera.history_field')),
+              h('th', { scope: 'col' }, t('camera.history_before')),
+              h('th', { scope: 'col' }, t('camera.history_after')),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            rows.map(([name, before, after]) =>
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'row' }, fieldLabel(name)),
+                h('td', { class: 'diff-before' }, entry.before ? shown(name, before) : ''),
+                h('td', { class: 'diff-after' }, shown(name, after)),
+              ),
+            ),
+          ),
+        )
+      : null,
+    entry.request_id ? h('div', { class: 'muted small' }, t('camera.history_request', { id: entry.request_id })) : null,
+  );
+}
+
+/** Load and render a camera's history into `box`, newest first. */
+export async function renderHistory(box, code) {
+  clear(box).append(h('p', { class: 'muted' }, t('app.loading')));
+  let entries;
+  try {
+    const data = await getJson(`/cameras/${encodeURIComponent(code)}/history`);
+    entries = Array.isArray(data) ? data : data.items || [];
+  } catch (error) {
+    clear(box).append(
+      error.status === 403 ? h('p', { class: 'muted' }, t('camera.history_forbidden')) : errorBox(error),
+    );
+    return;
+  }
+  clear(box);
+  if (!entries.length) {
+    box.append(h('p', { class: 'muted' }, t('camera.history_empty')));
+    return;
+  }
+  const ordered = [...entries].sort((a, b) => String(b.at).localeCompare(String(a.at)));
+  append(
+    box,
+    h('p', { class: 'muted small' }, t('app.timezone_note', { zone: displayTimeZone() })),
+    h('ol', { class: 'history' }, ordered.map(entryView)),
+  );
+}

@@ -1,0 +1,101 @@
+// The camera list: filters in the address, cursor paging, export of the current filter.
+import { getJson } from './api.js';
+import { append, cameraHref, clear, h, routeHref } from './dom.js';
+import { errorBox } from './feedback.js';
+import { exportHref, filterForm, filtersFrom } from './filters.js';
+import { formatBool, formatDateTime, formatNumber } from './format.js';
+import { enumLabel, t } from './i18n.js';
+import { navigate } from './router.js';
+
+const PAGE_SIZE = 50;
+
+function row(cam) {
+  return h(
+    'tr',
+    {},
+    h('td', {}, h('a', { href: cameraHref(cam.code), class: 'code' }, cam.code)),
+    h('td', {}, cam.name),
+    h('td', {}, cam.ward_name || cam.ward_code || t('value.none')),
+    h('td', {}, h('span', { class: `badge badge-${cam.status}` }, enumLabel('status', cam.status))),
+    h('td', {}, enumLabel('funding', cam.funding)),
+    h('td', {}, formatBool(cam.consent)),
+    h('td', { class: 'nowrap' }, formatDateTime(cam.updated_at)),
+  );
+}
+
+function table(items) {
+  const headers = ['field.code', 'field.name', 'field.ward_name', 'field.status', 'field.funding', 'field.consent', 'field.updated_at'];
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'data camera-table' },
+      h('thead', {}, h('tr', {}, headers.map((key) => h('th', { scope: 'col' }, t(key))))),
+      h('tbody', {}, items.map(row)),
+    ),
+  );
+}
+
+function exportLinks(filters) {
+  return h(
+    'div',
+    { class: 'export', role: 'group', 'aria-label': t('list.export') },
+    h('span', { class: 'muted' }, `${t('list.export')}:`),
+    ['csv', 'xlsx', 'geojson'].map((format) =>
+      h('a', { class: 'btn btn-small', href: exportHref(format, filters), download: '' }, t(`list.export_${format}`)),
+    ),
+  );
+}
+
+/** Render the camera list. */
+export async function listView(section, { query }) {
+  const filters = filtersFrom(query);
+  const results = h('div', { class: 'list-results' });
+  const cursors = [null];
+  append(
+    section,
+    h('h1', {}, t('list.title')),
+    filterForm(filters, (values) => navigate(routeHref('/list', values))),
+    exportLinks(filters),
+    results,
+  );
+
+  async function load(pageIndex) {
+    clear(results).append(h('p', { class: 'muted' }, t('app.loading')));
+    const params = { ...filters, limit: PAGE_SIZE, cursor: cursors[pageIndex] };
+    let page;
+    try {
+      page = await getJson('/cameras', params);
+    } catch (error) {
+      clear(results).append(errorBox(error, { onRetry: () => load(pageIndex) }));
+      return;
+    }
+    const items = page.items || [];
+    cursors[pageIndex + 1] = page.next_cursor || null;
+    const first = pageIndex * PAGE_SIZE + 1;
+    const last = pageIndex * PAGE_SIZE + items.length;
+    let count;
+    if (!items.length) count = t('list.empty');
+    else if (typeof page.total === 'number') {
+      count = t('list.count_total', { from: formatNumber(first), to: formatNumber(last), total: formatNumber(page.total) });
+    } else if (!page.next_cursor) {
+      count = t('list.count_total', { from: formatNumber(first), to: formatNumber(last), total: formatNumber(last) });
+    } else {
+      count = `${t('list.count', { from: formatNumber(first), to: formatNumber(last) })} ${t('list.count_more')}`;
+    }
+    const pager = h(
+      'nav',
+      { class: 'pager', 'aria-label': t('list.pages') },
+      h('button', { type: 'button', class: 'btn', disabled: pageIndex === 0, onclick: () => load(pageIndex - 1) }, t('list.prev')),
+      h('button', { type: 'button', class: 'btn', disabled: !page.next_cursor, onclick: () => load(pageIndex + 1) }, t('list.next')),
+    );
+    clear(results).append(
+      h('p', { class: 'count', id: 'list-count', 'aria-live': 'polite' }, count),
+      items.length ? table(items) : null,
+      items.length ? pager : null,
+    );
+  }
+
+  await load(0);
+}
