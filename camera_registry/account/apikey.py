@@ -29,7 +29,7 @@ from camera_registry.account.service import (
 from camera_registry.actor import Actor
 from camera_registry.audit.service import append_audit
 from camera_registry.changelog.service import record_change
-from camera_registry.clock import utcnow
+from camera_registry.clock import require_aware, utcnow
 from camera_registry.errors import ApiKeyNotFound, AuthenticationFailed, Conflict, InvalidInput
 
 KEY_PREFIX = "camreg"
@@ -125,7 +125,7 @@ def create_api_key(session: Session, *, data: ApiKeyCreate, actor: Actor) -> Api
         cameras=data.scope.cameras,
         actor=actor,
     )
-    row.expires_at = data.expires_at
+    row.expires_at = require_aware(data.expires_at) if data.expires_at else None
     session.flush()
     record_change(
         session,
