@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -165,13 +166,50 @@ def decode_cursor(cursor: str) -> dict[str, object]:
 def _matching_keys(session: Session, sql: SqlCameraQuery, exact: _Exact) -> list[_Key]:
     """Test candidates exactly on light rows; load full rows only for what is returned."""
     keys = []
-    for row in CameraRepository(session).find_located(sql):
+    with_view = exact.place is not None or exact.sees is not None
+    for row in CameraRepository(session).find_located(sql, with_view=with_view):
         distance = exact.distance(row)
         if exact.accepts(row, distance):
             keys.append(_Key(row.id, row.code, distance))
     if exact.near is not None:
         keys.sort(key=lambda k: (k.distance_m or 0.0, k.code))
     return keys
+
+
+# Bound on how far the SQL distance estimate may stray from the haversine distance, relative,
+# for radii up to 100 km at Vietnam's latitudes (the cosine is taken at the centre only).
+_ESTIMATE_SLACK = 0.01
+
+
+def _nearest_keys(session: Session, sql: SqlCameraQuery, exact: _Exact, need: int) -> list[_Key]:
+    """Return at least the `need` nearest matches in exact order, letting SQL rank candidates.
+
+    SQL orders by an estimate; after fetching the first `fetch` rows, any row not fetched is at
+    least estimate/(1+slack) away, so the exact ranking is final up to that distance.
+    """
+    assert exact.near is not None
+    lat, lon, _ = exact.near
+    with_view = exact.place is not None or exact.sees is not None
+    fetch = max(need * 2, 64)
+    while True:
+        rows = CameraRepository(session).nearest_located(
+            sql, lat=lat, lon=lon, with_view=with_view, limit=fetch
+        )
+        keys = []
+        for row in rows:
+            distance = exact.distance(row)
+            if exact.accepts(row, distance):
+                keys.append(_Key(row.id, row.code, distance))
+        keys.sort(key=lambda k: (k.distance_m or 0.0, k.code))
+        if len(rows) < fetch:
+            return keys
+        safe = math.sqrt(rows[-1].estimate) / (1 + _ESTIMATE_SLACK)
+        if safe > exact.near[2]:
+            return keys  # every row not fetched lies beyond the radius
+        settled = [k for k in keys if (k.distance_m or 0.0) < safe]
+        if len(settled) >= need:
+            return settled
+        fetch *= 4
 
 
 def _load(session: Session, keys: list[_Key]) -> list[CameraMatch]:
@@ -217,7 +255,11 @@ def search_cameras(
         items = [CameraMatch(cam) for cam in rows[:limit]]
         more = limit is not None and len(rows) > limit
         return CameraPage(items, _encode_cursor({"after": items[-1].camera.code}) if more else None)
-    keys = _matching_keys(session, sql, exact)
+    if exact.near is not None and limit is not None:
+        # One row more than the page tells whether another page follows.
+        keys = _nearest_keys(session, sql, exact, skip + limit + 1)
+    else:
+        keys = _matching_keys(session, sql, exact)
     if exact.near is not None:
         start = skip
     else:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from camera_registry.actor import Scope
 from camera_registry.camera.model import Camera, CameraStatus, CameraTag, Funding
+from camera_registry.geo.distance import EARTH_RADIUS_M
 
 
 @dataclass
@@ -105,13 +107,32 @@ class CameraRepository:
         return self.session.scalars(stmt).all()
 
     def find_located(
-        self, query: SqlCameraQuery
+        self, query: SqlCameraQuery, *, with_view: bool
     ) -> Sequence[Row[int, str, float, float, str | None]]:
-        """Return (id, code, lat, lon, fov_geojson) of matching cameras, ordered by code."""
+        """Return (id, code, lat, lon, fov_geojson) of matching cameras, ordered by code.
+
+        Without `with_view` the (large) field-of-view text is not fetched and comes back None.
+        """
+        view = Camera.fov_geojson if with_view else null().label("fov_geojson")
         stmt = self._where(query).with_only_columns(
-            Camera.id, Camera.code, Camera.lat, Camera.lon, Camera.fov_geojson
+            Camera.id, Camera.code, Camera.lat, Camera.lon, view
         )
         return self.session.execute(stmt.order_by(Camera.code)).all()
+
+    def nearest_located(
+        self, query: SqlCameraQuery, *, lat: float, lon: float, with_view: bool, limit: int
+    ) -> Sequence[Row[int, str, float, float, str | None, float]]:
+        """Return light rows ordered by an equirectangular distance estimate (metres²), nearest
+        first, with the estimate as the last column; the caller re-checks exactly."""
+        metres_per_degree = math.radians(EARTH_RADIUS_M)
+        dy = (Camera.lat - lat) * metres_per_degree
+        dx = (Camera.lon - lon) * (metres_per_degree * math.cos(math.radians(lat)))
+        estimate = (dy * dy + dx * dx).label("estimate")
+        view = Camera.fov_geojson if with_view else null().label("fov_geojson")
+        stmt = self._where(query).with_only_columns(
+            Camera.id, Camera.code, Camera.lat, Camera.lon, view, estimate
+        )
+        return self.session.execute(stmt.order_by(estimate, Camera.code).limit(limit)).all()
 
     def by_ids(self, ids: Sequence[int]) -> dict[int, Camera]:
         """Return cameras by id."""

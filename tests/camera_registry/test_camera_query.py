@@ -164,3 +164,35 @@ def test_searches_and_personal_reads_are_audited(session: Session, actor: Actor)
     ]
     assert json.dumps(entries[0].details["filter"]) == '{"q": "own"}'
     assert verify_chain(session).ok
+
+
+def test_radius_pages_match_the_exact_order_over_many_cameras(
+    session: Session, actor: Actor
+) -> None:
+    import random
+
+    from camera_registry.geo.distance import haversine_m
+
+    rng = random.Random(7)
+    centre = (10.35, 107.08)
+    points = {}
+    for i in range(300):
+        lat, lon = centre[0] + rng.uniform(-0.02, 0.02), centre[1] + rng.uniform(-0.02, 0.02)
+        make_camera(session, code=f"R{i:03d}", lat=lat, lon=lon)
+        points[f"R{i:03d}"] = haversine_m(*centre, lat, lon)
+    expected = sorted((d, c) for c, d in points.items() if d <= 1500)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = search_cameras(
+            session,
+            query=CameraFilter(near=centre, radius_m=1500),
+            actor=actor,
+            limit=10,
+            cursor=cursor,
+        )
+        seen += [m.camera.code for m in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [c for _, c in expected]
