@@ -284,11 +284,8 @@ def camera(rng: random.Random, n: int, old: dict[str, BaseGeometry]) -> dict[str
     installed = None if status == "planned" else _day(rng, date(2016, 1, 1), date(2025, 6, 30))
     street = rng.choice(STREETS[new_code])
     place = rng.choice(PLACES)
-    name = (
-        f"{place} {street}"
-        if place != "Ngã tư"
-        else f"Ngã tư {street} – {rng.choice(STREETS[new_code])}"
-    )
+    cross = rng.choice([other for other in STREETS[new_code] if other != street])
+    name = f"Ngã tư {street} – {cross}" if place == "Ngã tư" else f"{place} {street}"
     owner = _owner(rng, old_code)
     consent = _pick(rng, {True: 90, False: 8, None: 2})
     since = _day(rng, installed or date(2025, 1, 1), date(2025, 6, 30)) if consent else None

@@ -12,6 +12,7 @@ from api.cli import (
     config_commands,
     db_commands,
     serve_commands,
+    transfer_commands,
 )
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(config_commands.app, name="config")
 app.add_typer(camera_commands.app, name="cameras")
+transfer_commands.register(camera_commands.app)
 app.add_typer(area_commands.app, name="areas")
 app.add_typer(account_commands.users_app, name="users")
 app.add_typer(account_commands.keys_app, name="keys")
