@@ -1,0 +1,1 @@
+"""HTTP routers: thin functions that parse, call a service and return a schema."""
