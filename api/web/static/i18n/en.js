@@ -155,6 +155,7 @@ export default {
   'list.export_xlsx': 'Export Excel (XLSX)',
   'list.export_geojson': 'Export GeoJSON',
   'list.pages': 'Pages',
+  'list.page_size': 'Cameras per page',
 
   'camera.back': '← List',
   'camera.edit': 'Edit',
@@ -180,6 +181,7 @@ export default {
   'camera.history_field': 'Field',
   'camera.history_before': 'Before',
   'camera.history_after': 'After',
+  'camera.history_value': 'Value',
   'camera.history_request': 'Request id: {id}',
   'action.create': 'Created',
   'action.update': 'Updated',

@@ -155,6 +155,7 @@ export default {
   'list.export_xlsx': 'Xuất Excel (XLSX)',
   'list.export_geojson': 'Xuất GeoJSON',
   'list.pages': 'Phân trang',
+  'list.page_size': 'Số camera mỗi trang',
 
   'camera.back': '← Danh sách',
   'camera.edit': 'Sửa',
@@ -180,6 +181,7 @@ export default {
   'camera.history_field': 'Trường',
   'camera.history_before': 'Trước',
   'camera.history_after': 'Sau',
+  'camera.history_value': 'Giá trị',
   'camera.history_request': 'Mã yêu cầu: {id}',
   'action.create': 'Tạo mới',
   'action.update': 'Cập nhật',

@@ -59,7 +59,7 @@ function fieldBlock(field, value, disabled) {
   return h(
     'div',
     { class: `field field-${field.kind}`, dataset: { field: field.name } },
-    h('label', { for: `f-${field.name}` }, t(`field.${field.name}`), field.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null),
+    h('label', { for: `f-${field.name}`, class: field.required ? 'is-required' : null }, t(`field.${field.name}`)),
     inputFor(field, value, disabled),
     h('p', { class: 'hint', id: `hint-${field.name}` }, hintFor(field)),
     h('p', { class: 'field-error', id: `err-${field.name}`, 'aria-live': 'polite' }),
@@ -69,6 +69,7 @@ function fieldBlock(field, value, disabled) {
 function readValue(form, field) {
   const el = form.elements.namedItem(field.name);
   if (!el || el.disabled) return { skip: true };
+  if (el.validity && el.validity.badInput) return { error: t('form.not_number') };
   const raw = el.value.trim();
   if (field.kind === 'secret') return raw ? { value: raw } : { skip: true };
   if (raw === '') return { value: field.kind === 'tags' ? [] : null };
@@ -120,7 +121,7 @@ function positionPicker(form, lat, lon) {
   const element = h('div', { class: 'minimap picker', role: 'application', 'aria-label': t('form.pick_on_map') });
   const start = Number.isFinite(lat) && Number.isFinite(lon) ? [lat, lon] : null;
   const mount = () => {
-    const map = createMap(element, { center: start || undefined, zoom: start ? 17 : undefined, scrollWheelZoom: false });
+    const map = createMap(element, { center: start || undefined, zoom: start ? 17 : undefined, scrollWheelZoom: false, still: true });
     loadAreaOutlines()
       .then((areas) => wardLayer(currentWards(areas), { labels: false }).addTo(map))
       .catch(() => {

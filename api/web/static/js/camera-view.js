@@ -62,7 +62,7 @@ function groupBody(group, cam) {
 }
 
 function miniMap(element, cam) {
-  const map = createMap(element, { center: [cam.lat, cam.lon], zoom: 17, scrollWheelZoom: false });
+  const map = createMap(element, { center: [cam.lat, cam.lon], zoom: 17, scrollWheelZoom: false, still: true });
   loadAreaOutlines()
     .then((areas) => wardLayer(currentWards(areas), { labels: false }).addTo(map))
     .catch(() => {
@@ -70,7 +70,7 @@ function miniMap(element, cam) {
     });
   if (cam.fov_polygon) {
     const cone = L.geoJSON(cam.fov_polygon, { style: () => viewStyle(cam.status) }).addTo(map);
-    map.fitBounds(cone.getBounds().extend([cam.lat, cam.lon]), { padding: [20, 20], maxZoom: 18 });
+    map.fitBounds(cone.getBounds().extend([cam.lat, cam.lon]), { padding: [20, 20], maxZoom: 18, animate: false });
   }
   cameraMarker(cam.lat, cam.lon, cam).addTo(map);
   return map;

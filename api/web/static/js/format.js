@@ -13,12 +13,13 @@ export function displayTimeZone() {
   return timeZone;
 }
 
-/** Format an ISO timestamp in the display zone, e.g. 05/03/2025 14:07:09. */
+/** Format an ISO timestamp in the display zone as dd/mm/yyyy hh:mm:ss (24-hour clock). */
 export function formatDateTime(iso) {
   if (!iso) return t('value.none');
   const when = new Date(iso);
   if (Number.isNaN(when.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), {
+  const parts = {};
+  const format = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     year: 'numeric',
     month: '2-digit',
@@ -27,7 +28,9 @@ export function formatDateTime(iso) {
     minute: '2-digit',
     second: '2-digit',
     hourCycle: 'h23',
-  }).format(when);
+  });
+  for (const part of format.formatToParts(when)) parts[part.type] = part.value;
+  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
 /** Format a calendar date (YYYY-MM-DD) without shifting it through a time zone. */

@@ -21,7 +21,10 @@ function same(a, b) {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-function isEmpty(value) {
+const DERIVED_FLAGS = new Set(['fov_explicit', 'has_credentials']);
+
+function isEmpty(name, value) {
+  if (DERIVED_FLAGS.has(name) && value === false) return true;
   return value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length);
 }
 
@@ -32,13 +35,35 @@ export function changes(entry) {
   const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((n) => !HIDDEN.has(n));
   return names
     .filter((name) => !same(before[name], after[name]))
-    .filter((name) => entry.before || !isEmpty(after[name]))
+    .filter((name) => entry.before || !isEmpty(name, after[name]))
     .map((name) => [name, before[name], after[name]]);
 }
 
 function shown(name, value) {
   if (value === '***') return h('span', { class: 'muted' }, t('field.personal_data_hidden'));
   return formatField(name, value);
+}
+
+function diffTable(rows, hasBefore) {
+  const head = [t('camera.history_field'), ...(hasBefore ? [t('camera.history_before'), t('camera.history_after')] : [t('camera.history_value')])];
+  return h(
+    'table',
+    { class: 'data diff' },
+    h('thead', {}, h('tr', {}, head.map((label) => h('th', { scope: 'col' }, label)))),
+    h(
+      'tbody',
+      {},
+      rows.map(([name, before, after]) =>
+        h(
+          'tr',
+          { dataset: { field: name } },
+          h('th', { scope: 'row' }, fieldLabel(name)),
+          hasBefore ? h('td', { class: 'diff-before' }, shown(name, before)) : null,
+          h('td', { class: 'diff-after' }, shown(name, after)),
+        ),
+      ),
+    ),
+  );
 }
 
 function entryView(entry) {
@@ -57,36 +82,7 @@ function entryView(entry) {
         t('camera.history_by', { actor: entry.actor, role: enumLabel('role', entry.role) }),
       ),
     ),
-    rows.length
-      ? h(
-          'table',
-          { class: 'data diff' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              h('th', { scope: 'col' }, t('camera.history_field')),
-              h('th', { scope: 'col' }, t('camera.history_before')),
-              h('th', { scope: 'col' }, t('camera.history_after')),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            rows.map(([name, before, after]) =>
-              h(
-                'tr',
-                {},
-                h('th', { scope: 'row' }, fieldLabel(name)),
-                h('td', { class: 'diff-before' }, entry.before ? shown(name, before) : ''),
-                h('td', { class: 'diff-after' }, shown(name, after)),
-              ),
-            ),
-          ),
-        )
-      : null,
+    rows.length ? diffTable(rows, Boolean(entry.before)) : null,
     entry.request_id ? h('div', { class: 'muted small' }, t('camera.history_request', { id: entry.request_id })) : null,
   );
 }

@@ -7,7 +7,7 @@ import { formatBool, formatDateTime, formatNumber } from './format.js';
 import { enumLabel, t } from './i18n.js';
 import { navigate } from './router.js';
 
-const PAGE_SIZE = 50;
+const PAGE_SIZES = [25, 50, 100];
 
 function row(cam) {
   return h(
@@ -51,19 +51,30 @@ function exportLinks(filters) {
 /** Render the camera list. */
 export async function listView(section, { query }) {
   const filters = filtersFrom(query);
+  const size = PAGE_SIZES.includes(Number(query.size)) ? Number(query.size) : 50;
   const results = h('div', { class: 'list-results' });
   const cursors = [null];
+  const sizePicker = h(
+    'div',
+    { class: 'page-size' },
+    h('label', { for: 'page-size' }, t('list.page_size')),
+    h(
+      'select',
+      { id: 'page-size', onchange: (e) => navigate(routeHref('/list', { ...filters, size: e.target.value })) },
+      PAGE_SIZES.map((n) => h('option', { value: String(n), selected: n === size }, String(n))),
+    ),
+  );
   append(
     section,
     h('h1', {}, t('list.title')),
-    filterForm(filters, (values) => navigate(routeHref('/list', values))),
-    exportLinks(filters),
+    filterForm(filters, (values) => navigate(routeHref('/list', { ...values, size: size === 50 ? null : size }))),
+    h('div', { class: 'list-tools' }, exportLinks(filters), sizePicker),
     results,
   );
 
   async function load(pageIndex) {
     clear(results).append(h('p', { class: 'muted' }, t('app.loading')));
-    const params = { ...filters, limit: PAGE_SIZE, cursor: cursors[pageIndex] };
+    const params = { ...filters, limit: size, cursor: cursors[pageIndex] };
     let page;
     try {
       page = await getJson('/cameras', params);
@@ -73,8 +84,8 @@ export async function listView(section, { query }) {
     }
     const items = page.items || [];
     cursors[pageIndex + 1] = page.next_cursor || null;
-    const first = pageIndex * PAGE_SIZE + 1;
-    const last = pageIndex * PAGE_SIZE + items.length;
+    const first = pageIndex * size + 1;
+    const last = pageIndex * size + items.length;
     let count;
     if (!items.length) count = t('list.empty');
     else if (typeof page.total === 'number') {

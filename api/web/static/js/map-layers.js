@@ -86,6 +86,10 @@ export function createMap(element, options = {}) {
     zoomSnap: 0.5,
     scrollWheelZoom: options.scrollWheelZoom !== false,
     attributionControl: true,
+    // Small maps on pages that re-render often are kept still: no animation outlives the map.
+    zoomAnimation: !options.still,
+    fadeAnimation: !options.still,
+    markerZoomAnimation: !options.still,
   });
   map.attributionControl.setPrefix(false);
   if (settings.tile_url) {
