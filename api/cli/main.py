@@ -11,6 +11,7 @@ from api.cli import (
     camera_commands,
     config_commands,
     db_commands,
+    demo_command,
     serve_commands,
     transfer_commands,
 )
@@ -31,6 +32,7 @@ app.add_typer(account_commands.users_app, name="users")
 app.add_typer(account_commands.keys_app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
 serve_commands.register(app)
+demo_command.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,63 @@
+"""`camreg demo --no-serve` sets up a working registry from the samples, on both databases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from api.cli.main import app
+from camera_registry.account.service import authenticate
+from camera_registry.area.model import Area
+from camera_registry.camera.model import Camera
+from camera_registry.db.unit_of_work import unit_of_work
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def test_demo_imports_samples_and_creates_an_admin(
+    database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    runner = CliRunner(
+        env={"CAMREG_DATABASE_URL": database_url, "CAMREG_DATA_DIR": str(tmp_path / "var")}
+    )
+    first = runner.invoke(app, ["demo", "--no-serve", "--json", "--samples", str(SAMPLES)])
+    assert first.exit_code == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["cameras_created"] == 1611
+    assert summary["url"] == "http://127.0.0.1:8000/"
+    again = runner.invoke(app, ["demo", "--no-serve", "--json", "--samples", str(SAMPLES)])
+    assert again.exit_code == 0, again.stderr
+    second = json.loads(again.stdout)
+    assert second["cameras_unchanged"] == 1611
+    assert second["password"] != summary["password"]
+    with unit_of_work(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(Camera)) == 1611
+        assert session.scalar(select(func.count()).select_from(Area)) > 0
+        missing_ward = session.scalar(
+            select(func.count()).select_from(Camera).where(Camera.ward_code.is_(None))
+        )
+        assert missing_ward == 0
+        user = authenticate(
+            session,
+            username="admin",
+            password=second["password"],
+            source="test",
+            max_failed=5,
+            lockout_minutes=15,
+        )
+        assert user.role == "admin"
+
+
+def test_demo_without_samples_says_what_to_do(
+    database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    runner = CliRunner(
+        env={"CAMREG_DATABASE_URL": database_url, "CAMREG_DATA_DIR": str(tmp_path / "var")}
+    )
+    result = runner.invoke(app, ["demo", "--no-serve", "--samples", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "sample file" in result.stderr
