@@ -11,13 +11,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import API_PREFIX
-from api.problem import REQUEST_ID_HEADER, install_problem_handlers, use_problem_schema
+from api.problem import (
+    REQUEST_ID_HEADER,
+    HttpProblem,
+    install_problem_handlers,
+    problem_response,
+    use_problem_schema,
+)
 from api.routers import (
     areas,
     audit,
@@ -79,6 +85,43 @@ class RequestContextMiddleware:
         await self.app(scope, receive, send_with_context)
 
 
+class BodyLimitMiddleware:
+    """Refuse request bodies over the upload limit with 413, without reading them whole.
+
+    A declared Content-Length over the limit is refused before anything is read; otherwise the
+    bytes are counted as they arrive and reading stops at the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        detail = f"request body is larger than {self.max_bytes} bytes; split the file"
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            response = problem_response(Request(scope), 413, detail, kind="too_large")
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # Raised inside the handler's body read, so the problem handlers answer it.
+                    raise HttpProblem(413, detail, kind="too_large")
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
 def _mount_web_page(app: FastAPI, settings: Settings) -> None:
     # The page lives in its own package, built separately; the API works without it.
     if importlib.util.find_spec("api.web") is None:
@@ -129,12 +172,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
-        max_body_size=settings.http.max_upload_bytes,
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     app.state.runtime = rt
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http.max_upload_bytes)
+    app.add_middleware(RequestContextMiddleware)  # added last, so it runs first
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router, prefix=API_PREFIX)

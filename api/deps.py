@@ -15,7 +15,7 @@ from api.auth import SESSION_COOKIE, case_number_of, resolve_actor
 from api.runtime import Runtime
 from camera_registry.actor import Actor
 from camera_registry.db.unit_of_work import unit_of_work
-from camera_registry.errors import FieldProblem, InvalidInput, PayloadTooLarge, PermissionDenied
+from camera_registry.errors import FieldProblem, InvalidInput, PermissionDenied
 from config import Settings
 
 API_PREFIX = "/api/v1"
@@ -110,16 +110,8 @@ def upload_of(permission: str) -> Callable[..., Coroutine[Any, Any, Upload]]:
 
     # The guard is a default value, not an annotation: annotations are strings here and could
     # not see this closure's variables.
-    async def dependency(
-        request: Request,
-        settings: SettingsDep,
-        actor: Actor = Depends(guard),
-    ) -> Upload:
-        limit = settings.http.max_upload_bytes
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"upload is larger than {limit} bytes; split the file")
-        # The app's body limit counts the bytes while the form streams in and stops at `limit`.
+    async def dependency(request: Request, actor: Actor = Depends(guard)) -> Upload:
+        # BodyLimitMiddleware refuses a body over http.max_upload_bytes while it streams in.
         form = await request.form(max_files=1, max_fields=5)
         try:
             item = form.get(UPLOAD_FIELD)

@@ -29,6 +29,7 @@ STATUS_OF_KIND: dict[str, int] = {
     "forbidden": 403,
     "too_large": 413,
 }
+_KIND_OF_STATUS = {status: kind for kind, status in STATUS_OF_KIND.items()}
 
 
 class FieldError(BaseModel):
@@ -57,7 +58,12 @@ class HttpProblem(Exception):
     def __init__(self, status: int, detail: str, kind: str | None = None) -> None:
         super().__init__(detail)
         self.status, self.detail = status, detail
-        self.kind = kind or HTTPStatus(status).phrase.lower().replace(" ", "_")
+        self.kind = kind or kind_of_status(status)
+
+
+def kind_of_status(status: int) -> str:
+    """Return the problem kind of a status: the domain's name for it, else the HTTP phrase."""
+    return _KIND_OF_STATUS.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_")
 
 
 def request_id_of(request: Request) -> str | None:
@@ -77,7 +83,7 @@ def problem_response(
 ) -> JSONResponse:
     """Return a problem+json response (401s carry `WWW-Authenticate: Bearer`)."""
     request_id = request_id_of(request)
-    kind = kind or HTTPStatus(status).phrase.lower().replace(" ", "_")
+    kind = kind or kind_of_status(status)
     body = Problem(
         type=f"urn:camreg:problem:{kind}",
         title=HTTPStatus(status).phrase,
@@ -114,11 +120,16 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
+        {
+            "field": _field_path(e.get("loc", ())),
+            "message": str(e.get("msg", "invalid")).removeprefix("Value error, "),
+        }
         for e in exc.errors()
     ]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    return problem_response(request, 422, f"request rejected: {summary}", errors=errors)
+    return problem_response(
+        request, 422, f"request rejected: {summary}", kind="invalid", errors=errors
+    )
 
 
 async def _http_problem(request: Request, exc: Exception) -> JSONResponse:
