@@ -58,4 +58,5 @@ def web_config(settings: Settings) -> dict[str, Any]:
             "tile_attribution": settings.map.tile_attribution,
         },
         "max_upload_bytes": settings.http.max_upload_bytes,
+        "max_page_size": settings.max_page_size,
     }

@@ -78,7 +78,7 @@ function miniMap(element, cam) {
 
 async function changeStatus(cam, etag, status) {
   try {
-    await request('PATCH', `/cameras/${encodeURIComponent(cam.code)}`, { json: { status }, ifMatch: etag });
+    await request('POST', `/cameras/${encodeURIComponent(cam.code)}/status`, { json: { status }, ifMatch: etag });
     invalidateCameras();
     toast(t('camera.status_changed', { code: cam.code, status: enumLabel('status', status) }), 'success');
   } catch (error) {

@@ -8,6 +8,7 @@ const L = window.L;
 
 export const STATUSES = ['active', 'maintenance', 'planned', 'decommissioned'];
 export const OLD_WARDS_UNTIL = '2025-07-01';
+export const OLD_WARDS_DAY = '2025-06-30';
 
 const cache = new Map();
 
@@ -30,17 +31,30 @@ export function invalidateCameras() {
   cache.delete('fov');
 }
 
+/** Return every page of a GeoJSON listing merged into one FeatureCollection. */
+async function allPages(params) {
+  const features = [];
+  let cursor = null;
+  const limit = session.config.max_page_size || 1000;
+  do {
+    const page = await getJson('/cameras', { ...params, limit, cursor });
+    features.push(...(page.features || []));
+    cursor = page.next_cursor || null;
+  } while (cursor);
+  return { type: 'FeatureCollection', features };
+}
+
 /** Return every camera as a GeoJSON FeatureCollection of points (cached). */
 export function loadCameraPoints() {
-  return cached('cameras', () => getJson('/cameras', { format: 'geojson' }));
+  return cached('cameras', () => allPages({ format: 'geojson' }));
 }
 
 /** Return every camera's field of view as GeoJSON polygons (cached). */
 export function loadCameraViews() {
-  return cached('fov', () => getJson('/cameras', { format: 'geojson', geometry: 'fov' }));
+  return cached('fov', () => allPages({ format: 'geojson', geometry: 'fov' }));
 }
 
-/** Return ward outlines (all periods the API gives) as GeoJSON (cached). */
+/** Return the ward outlines valid on a day (default today) as GeoJSON (cached). */
 export function loadAreaOutlines(at) {
   const params = { format: 'geojson' };
   if (at) params.at = at;
@@ -61,11 +75,14 @@ export function currentWards(collection) {
   });
 }
 
-/** Return the features of wards that ended before the 1 July 2025 reorganisation. */
-export function oldWards(collection) {
-  return (collection.features || []).filter((f) => {
+/** Return the wards of the day before the 1 July 2025 reorganisation that no longer exist. */
+export function oldWards(before, current) {
+  const currentCodes = new Set((current.features || []).map((f) => f.properties && f.properties.code));
+  return (before.features || []).filter((f) => {
     const p = f.properties || {};
-    return isWardLevel(f) && p.valid_to && p.valid_to < OLD_WARDS_UNTIL;
+    if (!isWardLevel(f)) return false;
+    if (p.valid_to) return p.valid_to < OLD_WARDS_UNTIL;
+    return !currentCodes.has(p.code);
   });
 }
 

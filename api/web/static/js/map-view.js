@@ -5,6 +5,7 @@ import { errorBox } from './feedback.js';
 import { enumLabel, t } from './i18n.js';
 import { formatField, formatNumber, formatPoint } from './format.js';
 import {
+  OLD_WARDS_DAY,
   STATUSES,
   cameraMarker,
   cameraPopup,
@@ -169,10 +170,8 @@ export async function mapView(section, { query }) {
     toggleLayer(old, on);
     if (!on || old.getLayers().length) return;
     try {
-      const all = await loadAreaOutlines();
-      let features = oldWards(all);
-      if (!features.length) features = oldWards(await loadAreaOutlines('2025-06-30'));
-      wardLayer(features, { old: true }).addTo(old);
+      const [before, current] = await Promise.all([loadAreaOutlines(OLD_WARDS_DAY), loadAreaOutlines()]);
+      wardLayer(oldWards(before, current), { old: true }).addTo(old);
     } catch (error) {
       append(clear(errorSlot), errorBox(error));
     }

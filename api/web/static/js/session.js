@@ -57,7 +57,8 @@ export async function logOut() {
 /** Return the user's name to show. */
 export function displayName() {
   const me = session.me || {};
-  return me.display_name || me.name || me.username || '';
+  // The API names people as the logs do ("user:nguyen.an"); show the plain user name.
+  return me.display_name || me.username || String(me.name || '').replace(/^user:/, '');
 }
 
 /** Return the user's role ('technician', …). */
