@@ -111,7 +111,9 @@ def old_wards() -> dict[str, BaseGeometry]:
         "26530": p9, "26533": tn1, "26535": rach_dua, "26536": p10, "26539": p11,
         "26542": p12, "26545": Polygon(LONG_SON),
     }  # fmt: skip
-    return {code: shapely.set_precision(shape, 1e-6) for code, shape in shapes.items()}
+    # Coordinates stay unrounded: a vertex that one neighbour has in the middle of a shared
+    # edge would, rounded, move off the other neighbour's edge and make the two overlap.
+    return shapes
 
 
 def _feature(code: str, name: str, shape: BaseGeometry, **props: Any) -> dict[str, Any]:
@@ -128,7 +130,9 @@ def area_features(old: dict[str, BaseGeometry]) -> list[dict[str, Any]]:
     """Return the new wards (unions of the old) and the old wards with their successors."""
     features = []
     for code, olds in NEW_WARDS.items():
-        shape = shapely.set_precision(unary_union([old[c] for c in olds]), 1e-6)
+        # A grid of 1e-9° (0.1 mm) absorbs the float noise along shared edges, which would
+        # otherwise leave the union in pieces.
+        shape = shapely.union_all([old[c] for c in olds], grid_size=1e-9)
         name = official_ward_name(code)
         assert name is not None, code
         features.append(_feature(code, name, shape, parent_code="79", valid_from=NEW_START))
