@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from shapely.geometry import shape
 
 from api.cli.context import state
@@ -27,7 +28,7 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"--at must be a date YYYY-MM-DD, got {value!r}")
+        fail(escape(f"--at must be a date YYYY-MM-DD, got {value!r}"))
 
 
 @app.command("import")
@@ -56,7 +57,7 @@ def import_command(
             print_problems(exc.problems, "feature")
             fail(f"area file rejected with {len(exc.problems)} problems; nothing was changed")
     for message in report.warnings:
-        warn(message)
+        warn(escape(message))
     if json_out:
         emit_json(report)
         return
@@ -65,6 +66,7 @@ def import_command(
         f" {report.successions} successions; {report.cameras_assigned} cameras given a ward"
         + (" (dry run: nothing was changed)" if dry_run else ""),
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -111,7 +113,7 @@ def show_command(
         return
     for key, value in area.model_dump(exclude={"geometry"}).items():
         if value not in (None, [], ""):
-            stdout.print(f"[bold]{key}[/]: {value}", highlight=False)
+            stdout.print(f"[bold]{key}[/]: {escape(str(value))}", highlight=False)
     if area.geometry:
         geometry = shape(area.geometry)
         west, south, east, north = geometry.bounds

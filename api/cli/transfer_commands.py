@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from api.cli.camera_commands import JSON_OPT, build_filter
@@ -41,8 +42,10 @@ def read_limited(ctx: typer.Context, file: Path) -> bytes:
     size = file.stat().st_size
     if size > limit:
         fail(
-            f"{file} is {size:,} bytes; the limit is {limit:,} (http.max_upload_bytes):"
-            " split the file or raise the limit"
+            escape(
+                f"{file} is {size:,} bytes; the limit is {limit:,} (http.max_upload_bytes):"
+                " split the file or raise the limit"
+            )
         )
     return file.read_bytes()
 
@@ -51,7 +54,12 @@ def print_problems(problems: list[FieldProblem], unit: str) -> None:
     """Print every problem of a rejected file on stderr as `line N, field F: message`."""
     for problem in problems:
         where = f"{unit} {problem.line}, " if problem.line is not None else ""
-        stderr.print(f"{where}field {problem.field}: {problem.message}", highlight=False)
+        # File content ends up in messages: escape it so that "[…]" is not read as markup.
+        stderr.print(
+            escape(f"{where}field {problem.field}: {problem.message}"),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @contextmanager
@@ -108,11 +116,11 @@ def import_command(
             print_problems(exc.problems, unit)
             fail(f"import rejected with {len(exc.problems)} problems; nothing was changed")
     for message in report.warnings:
-        warn(message)
+        warn(escape(message))
     if json_out:
         emit_json(report)
     else:
-        stdout.print(_summary(report), highlight=False)
+        stdout.print(_summary(report), highlight=False, markup=False, soft_wrap=True)
 
 
 def export_command(
@@ -176,8 +184,10 @@ def export_command(
     try:
         output.write_bytes(content)
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
-    stderr.print(f"wrote {output} ({fmt.value}, {len(content):,} bytes)", highlight=False)
+        fail(escape(f"cannot write {output}: {exc.strerror}"))
+    stderr.print(
+        f"wrote {output} ({fmt.value}, {len(content):,} bytes)", highlight=False, markup=False
+    )
 
 
 def register(app: typer.Typer) -> None:

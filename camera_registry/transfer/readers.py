@@ -169,13 +169,14 @@ def _read_geojson(text: str) -> RawTable:
         raise _reject("the FeatureCollection has no features list")
     table = RawTable(columns=["lat", "lon"])
     for number, feature in enumerate(features, start=1):
-        cells = _feature_cells(feature, number, table.problems)
-        if cells is None:
-            continue
-        for name in cells:
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        # Every feature's property names count, even when its geometry is wrong.
+        for name in properties if isinstance(properties, dict) else ():
             if name not in table.columns:
                 table.columns.append(name)
-        table.rows.append(RawRow(number, cells))
+        cells = _feature_cells(feature, number, table.problems)
+        if cells is not None:
+            table.rows.append(RawRow(number, cells))
     return table
 
 
