@@ -1,4 +1,4 @@
-"""Test data for the browser tests: wards (current and pre-2025 ones), cameras, one user per role."""
+"""Browser-test data: wards (current and pre-2025), cameras, one user per role."""
 
 from __future__ import annotations
 
@@ -53,8 +53,15 @@ def _ward(code: str, name: str, box: dict[str, Any], **props: Any) -> dict[str, 
 AREAS = {
     "type": "FeatureCollection",
     "features": [
-        _ward("26506", "Phường Vũng Tàu", _box(107.06, 10.32, 107.095, 10.36), valid_from="2025-07-01"),
-        _ward("26526", "Phường Tam Thắng", _box(107.06, 10.36, 107.095, 10.40), valid_from="2025-07-01"),
+        _ward(
+            "26506", "Phường Vũng Tàu", _box(107.06, 10.32, 107.095, 10.36), valid_from="2025-07-01"
+        ),
+        _ward(
+            "26526",
+            "Phường Tam Thắng",
+            _box(107.06, 10.36, 107.095, 10.40),
+            valid_from="2025-07-01",
+        ),
         _ward(
             "26509",
             "Phường 1",
@@ -117,7 +124,12 @@ def _cameras() -> list[dict[str, Any]]:
             "funding": "state",
         },
     ]
-    statuses = [CameraStatus.ACTIVE, CameraStatus.ACTIVE, CameraStatus.MAINTENANCE, CameraStatus.PLANNED]
+    statuses = [
+        CameraStatus.ACTIVE,
+        CameraStatus.ACTIVE,
+        CameraStatus.MAINTENANCE,
+        CameraStatus.PLANNED,
+    ]
     grid = [
         {
             "code": f"VT-{n:04d}",

@@ -22,7 +22,9 @@ def _camera(site: Site, code: str) -> Camera:
         return camera
 
 
-def test_main_flow_edit_shows_in_history(web_on_each_backend: Web, site_on_each_backend: Site) -> None:
+def test_main_flow_edit_shows_in_history(
+    web_on_each_backend: Web, site_on_each_backend: Site
+) -> None:
     web = web_on_each_backend
     web.login("tech")
     page = web.page
@@ -140,4 +142,5 @@ def test_create_a_camera_from_a_click_on_the_map(web: Web, site: Site) -> None:
     expect(page.locator("#camera-status")).to_have_text("Dự kiến")
     created = _camera(site, "VT-0999")
     assert created.ward_code == "26506"
-    assert created.funding is not None and created.funding.value == "social"
+    assert created.funding is not None
+    assert created.funding.value == "social"

@@ -66,7 +66,16 @@ def test_camera_page_groups_fields_and_shows_history(web: Web, screenshot_dir: P
     web.go("#/camera/VT-0001")
     page = web.page
     expect(page.locator("section[data-ready='true']")).to_be_attached()
-    for heading in ["Vị trí", "Chủ sở hữu", "Sự đồng ý", "Kinh phí", "Thiết bị", "Luồng video", "Vùng nhìn", "Lịch sử thay đổi"]:
+    for heading in [
+        "Vị trí",
+        "Chủ sở hữu",
+        "Sự đồng ý",
+        "Kinh phí",
+        "Thiết bị",
+        "Luồng video",
+        "Vùng nhìn",
+        "Lịch sử thay đổi",
+    ]:
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     expect(page.locator("dd[data-field='owner_name']")).to_have_text(OWNER_NAME)
     expect(page.locator("dd[data-field='has_credentials']")).to_have_text("Không")

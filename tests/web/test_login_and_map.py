@@ -21,7 +21,9 @@ def test_wrong_password_is_refused_without_saying_why(web: Web) -> None:
     web.page.get_by_label("Mật khẩu").fill("wrong-password-1")
     web.page.get_by_role("button", name="Đăng nhập").click()
     error = web.page.locator("#login-error")
-    expect(error).to_contain_text("sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang bị tạm khóa")
+    expect(error).to_contain_text(
+        "sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang bị tạm khóa"
+    )
     web.page.get_by_label("Tên đăng nhập").fill("nobody")
     web.page.get_by_label("Mật khẩu").fill("wrong-password-1")
     web.page.get_by_role("button", name="Đăng nhập").click()

@@ -182,6 +182,7 @@ export default {
   'camera.history_before': 'Before',
   'camera.history_after': 'After',
   'camera.history_value': 'Value',
+  'camera.history_initial': 'Initial values ({count} fields)',
   'camera.history_request': 'Request id: {id}',
   'action.create': 'Created',
   'action.update': 'Updated',
@@ -230,6 +231,8 @@ export default {
   'import.line': 'Line',
   'import.field': 'Field',
   'import.message': 'Problem',
+  'import.too_large': 'The file is too large: at most {size}.',
+  'import.limit': 'At most {size} per file.',
   'import.forbidden': 'Only technicians and administrators may import cameras.',
 
   'confirm.ok': 'OK',

@@ -182,6 +182,7 @@ export default {
   'camera.history_before': 'Trước',
   'camera.history_after': 'Sau',
   'camera.history_value': 'Giá trị',
+  'camera.history_initial': 'Giá trị ban đầu ({count} trường)',
   'camera.history_request': 'Mã yêu cầu: {id}',
   'action.create': 'Tạo mới',
   'action.update': 'Cập nhật',
@@ -230,6 +231,8 @@ export default {
   'import.line': 'Dòng',
   'import.field': 'Trường',
   'import.message': 'Lỗi',
+  'import.too_large': 'Tệp quá lớn: tối đa {size}.',
+  'import.limit': 'Tối đa {size} mỗi tệp.',
   'import.forbidden': 'Chỉ kỹ thuật viên và quản trị viên được nhập camera.',
 
   'confirm.ok': 'Đồng ý',

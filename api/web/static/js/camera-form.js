@@ -5,7 +5,15 @@ import { errorBox, fieldOf, toast } from './feedback.js';
 import { FORM_FIELDS, GROUPS } from './fields.js';
 import { formatBool } from './format.js';
 import { enumLabel, t } from './i18n.js';
-import { createMap, currentWards, invalidateCameras, loadAreaOutlines, wardLayer } from './map-layers.js';
+import {
+  createMap,
+  currentWards,
+  invalidateCameras,
+  loadAreaOutlines,
+  sectorPolygon,
+  viewStyle,
+  wardLayer,
+} from './map-layers.js';
 import { navigate } from './router.js';
 import { can } from './session.js';
 
@@ -117,9 +125,17 @@ function showProblem(form, summary, error) {
   (invalid || summary).focus?.();
 }
 
-function positionPicker(form, lat, lon) {
+function numberIn(form, name) {
+  const el = form.elements.namedItem(name);
+  const value = el && el.value !== '' ? Number(el.value) : NaN;
+  return Number.isFinite(value) ? value : null;
+}
+
+function positionPicker(form, cam) {
   const element = h('div', { class: 'minimap picker', role: 'application', 'aria-label': t('form.pick_on_map') });
-  const start = Number.isFinite(lat) && Number.isFinite(lon) ? [lat, lon] : null;
+  const lat = Number(cam.lat);
+  const lon = Number(cam.lon);
+  const start = cam.lat !== null && cam.lat !== undefined && Number.isFinite(lat) && Number.isFinite(lon) ? [lat, lon] : null;
   const mount = () => {
     const map = createMap(element, { center: start || undefined, zoom: start ? 17 : undefined, scrollWheelZoom: false, still: true });
     loadAreaOutlines()
@@ -127,23 +143,41 @@ function positionPicker(form, lat, lon) {
       .catch(() => {
         // Outlines are context only.
       });
-    const icon = L.divIcon({ className: 'cam-marker cam-planned cam-highlight', iconSize: [20, 20] });
+    const cone = L.layerGroup().addTo(map);
+    const icon = L.divIcon({ className: `cam-marker cam-${cam.status || 'planned'} cam-highlight`, iconSize: [20, 20] });
     const marker = L.marker(start || map.getCenter(), { draggable: true, icon, keyboard: true });
     if (start) marker.addTo(map);
+    // Preview the view as typed; an explicit (hand-drawn) polygon is shown as stored.
+    const drawCone = () => {
+      cone.clearLayers();
+      const a = numberIn(form, 'lat');
+      const b = numberIn(form, 'lon');
+      const heading = numberIn(form, 'heading_deg');
+      const fov = numberIn(form, 'fov_deg');
+      const range = numberIn(form, 'range_m');
+      let shape = null;
+      if (cam.fov_explicit && cam.fov_polygon) shape = cam.fov_polygon;
+      else if (a !== null && b !== null && heading !== null && fov && range) shape = sectorPolygon(a, b, heading, fov, range);
+      if (shape) L.geoJSON(shape, { interactive: false, style: () => viewStyle(cam.status) }).addTo(cone);
+    };
     const set = (latlng) => {
       marker.setLatLng(latlng).addTo(map);
       form.elements.namedItem('lat').value = latlng.lat.toFixed(6);
       form.elements.namedItem('lon').value = latlng.lng.toFixed(6);
+      drawCone();
     };
     map.on('click', (e) => set(e.latlng));
     marker.on('dragend', () => set(marker.getLatLng()));
     const sync = () => {
-      const a = Number(form.elements.namedItem('lat').value);
-      const b = Number(form.elements.namedItem('lon').value);
-      if (Number.isFinite(a) && Number.isFinite(b) && a && b) marker.setLatLng([a, b]).addTo(map);
+      const a = numberIn(form, 'lat');
+      const b = numberIn(form, 'lon');
+      if (a !== null && b !== null) marker.setLatLng([a, b]).addTo(map);
+      drawCone();
     };
-    form.elements.namedItem('lat').addEventListener('change', sync);
-    form.elements.namedItem('lon').addEventListener('change', sync);
+    for (const name of ['lat', 'lon', 'heading_deg', 'fov_deg', 'range_m']) {
+      form.elements.namedItem(name).addEventListener('input', sync);
+    }
+    drawCone();
     return map;
   };
   return { element, mount };
@@ -158,7 +192,7 @@ function buildForm(cam, { creating }) {
       { name: 'code', kind: 'text', required: true, max: 32 },
       { name: 'status', kind: 'enum', options: ['planned', 'active'] },
     ];
-    append(form, h('fieldset', { class: 'card' }, h('legend', {}, t('group.record')), fields.map((f) => fieldBlock(f, cam[f.name], false))));
+    append(form, h('fieldset', { class: 'card' }, h('legend', {}, t('group.record')), h('div', { class: 'field-grid' }, fields.map((f) => fieldBlock(f, cam[f.name], false)))));
   }
   for (const group of GROUPS) {
     const hidden = group.key === 'owner' && cam.personal_data_hidden;
@@ -172,7 +206,7 @@ function buildForm(cam, { creating }) {
       );
     }
     if (hidden) blocks.push(h('p', { class: 'note' }, t('camera.personal_hidden')));
-    append(form, h('fieldset', { class: 'card', dataset: { group: group.key } }, h('legend', {}, t(`group.${group.key}`)), blocks));
+    append(form, h('fieldset', { class: 'card', dataset: { group: group.key } }, h('legend', {}, t(`group.${group.key}`)), h('div', { class: 'field-grid' }, blocks)));
   }
   return { form, summary };
 }
@@ -253,7 +287,7 @@ async function submit(form, summary, cam, etag, creating) {
 
 async function renderForm(section, cam, etag, creating) {
   const { form, summary } = buildForm(cam, { creating });
-  const picker = positionPicker(form, Number(cam.lat), Number(cam.lon));
+  const picker = positionPicker(form, cam);
   const cancelHref = creating ? '#/map' : cameraHref(cam.code);
   append(
     form,

@@ -82,7 +82,10 @@ function entryView(entry) {
         t('camera.history_by', { actor: entry.actor, role: enumLabel('role', entry.role) }),
       ),
     ),
-    rows.length ? diffTable(rows, Boolean(entry.before)) : null,
+    rows.length && entry.before ? diffTable(rows, true) : null,
+    rows.length && !entry.before
+      ? h('details', { class: 'history-initial' }, h('summary', {}, t('camera.history_initial', { count: rows.length })), diffTable(rows, false))
+      : null,
     entry.request_id ? h('div', { class: 'muted small' }, t('camera.history_request', { id: entry.request_id })) : null,
   );
 }

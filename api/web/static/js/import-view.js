@@ -5,7 +5,11 @@ import { errorBox } from './feedback.js';
 import { formatNumber } from './format.js';
 import { t } from './i18n.js';
 import { invalidateCameras } from './map-layers.js';
-import { can } from './session.js';
+import { can, session } from './session.js';
+
+function megabytes(bytes) {
+  return `${formatNumber(bytes / 1_000_000, 1)} MB`;
+}
 
 function codeList(codes) {
   return h(
@@ -84,14 +88,21 @@ export async function importView(section) {
     return;
   }
   const output = h('div', { class: 'import-output', 'aria-live': 'polite' });
+  const maxBytes = session.config.max_upload_bytes || 20_000_000;
   const fileInput = h('input', { type: 'file', id: 'import-file', name: 'file', accept: '.csv,.xlsx,.geojson,.json,text/csv,application/geo+json', required: true });
   const dryButton = h('button', { type: 'submit', class: 'btn btn-primary', id: 'import-dry-run' }, t('import.dry_run'));
   const runButton = h('button', { type: 'button', class: 'btn btn-danger', id: 'import-run', disabled: true }, t('import.run'));
   const form = h(
     'form',
-    { class: 'import-form card' },
-    h('p', {}, t('import.intro')),
-    h('div', { class: 'field' }, h('label', { for: 'import-file' }, t('import.file')), fileInput),
+    { class: 'import-form card', 'aria-describedby': 'import-intro' },
+    h('p', { id: 'import-intro', class: 'intro' }, t('import.intro')),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'import-file' }, t('import.file')),
+      fileInput,
+      h('p', { class: 'hint', id: 'import-limit' }, t('import.limit', { size: megabytes(maxBytes) })),
+    ),
     h('div', { class: 'form-actions' }, dryButton, runButton),
   );
 
@@ -99,6 +110,10 @@ export async function importView(section) {
     const file = fileInput.files[0];
     if (!file) {
       clear(output).append(h('p', { class: 'alert alert-error', role: 'alert' }, t('import.choose_file')));
+      return;
+    }
+    if (file.size > maxBytes) {
+      clear(output).append(h('p', { class: 'alert alert-error', role: 'alert' }, t('import.too_large', { size: megabytes(maxBytes) })));
       return;
     }
     const body = new FormData();

@@ -159,12 +159,26 @@ export function viewStyle(status) {
   };
 }
 
+/** Return the GeoJSON polygon of a view sector (heading 0 = north, clockwise; range in m). */
+export function sectorPolygon(lat, lon, heading, fov, range) {
+  const metresPerDegreeLat = 111_320;
+  const metresPerDegreeLon = 111_320 * Math.cos((lat * Math.PI) / 180);
+  const steps = Math.max(4, Math.ceil(fov / 5));
+  const ring = fov >= 360 ? [] : [[lon, lat]];
+  for (let i = 0; i <= steps; i += 1) {
+    const angle = ((heading - fov / 2 + (fov * i) / steps) * Math.PI) / 180;
+    ring.push([lon + (range * Math.sin(angle)) / metresPerDegreeLon, lat + (range * Math.cos(angle)) / metresPerDegreeLat]);
+  }
+  ring.push(ring[0]);
+  return { type: 'Polygon', coordinates: [ring] };
+}
+
 /** Return a clustered layer of cluster icons showing counts. */
 export function clusterGroup() {
   return L.markerClusterGroup({
     showCoverageOnHover: false,
     maxClusterRadius: 50,
-    disableClusteringAtZoom: 18,
+    disableClusteringAtZoom: 17,
     chunkedLoading: true,
     iconCreateFunction(cluster) {
       const count = cluster.getChildCount();
