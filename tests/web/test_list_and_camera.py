@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from tests.web.conftest import Web
+from camera_registry.camera.model import Camera
+from tests.web.conftest import Site, Web
 from tests.web.seed import OWNER_NAME, SQL_ADDRESS, XSS_NAME
 
 pytestmark = pytest.mark.browser
@@ -29,6 +32,11 @@ def test_accent_free_search_finds_the_vietnamese_name(web: Web) -> None:
     expect(page.get_by_role("link", name="Xuất CSV")).to_have_attribute(
         "href", "/api/v1/cameras/export?q=cho+xom+luoi&format=csv"
     )
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Xuất CSV").click()
+    exported = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    assert exported.splitlines()[0].startswith("code,name,lat,lon")
+    assert [line.split(",")[0] for line in exported.splitlines()[1:]] == ["VT-0002"]
     rows.first.get_by_role("link", name="VT-0002").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Chợ Xóm Lưới")
 
@@ -61,7 +69,9 @@ def test_filters_and_cursor_paging(web: Web) -> None:
     assert "size=25" in page.url
 
 
-def test_camera_page_groups_fields_and_shows_history(web: Web, screenshot_dir: Path) -> None:
+def test_camera_page_groups_fields_and_shows_history(
+    web: Web, site: Site, screenshot_dir: Path
+) -> None:
     web.login("tech")
     web.go("#/camera/VT-0001")
     page = web.page
@@ -83,6 +93,11 @@ def test_camera_page_groups_fields_and_shows_history(web: Web, screenshot_dir: P
     expect(page.locator(".minimap path.fov")).to_have_count(1)
     expect(page.locator("#history .history-entry")).to_have_count(1)
     expect(page.locator("#history")).to_contain_text("Tạo mới")
+    with site.session_factory() as session:
+        created = session.scalars(select(Camera.created_at).where(Camera.code == "VT-0001")).one()
+    shown = created.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M:%S")
+    expect(page.locator("#history time")).to_have_text(shown)
+    expect(page.locator("dd[data-field='created_at']")).to_have_text(shown)
     page.screenshot(path=str(screenshot_dir / "camera.png"), full_page=True)
 
 

@@ -32,7 +32,7 @@ function navLinks() {
 function languagePicker() {
   const select = h(
     'select',
-    { id: 'language', 'aria-label': t('app.language'), onchange: (e) => setLanguage(e.target.value, { remember: true }) },
+    { id: 'language', onchange: (e) => setLanguage(e.target.value, { remember: true }) },
     h('option', { value: 'vi', selected: currentLanguage() === 'vi', lang: 'vi' }, 'Tiếng Việt'),
     h('option', { value: 'en', selected: currentLanguage() === 'en', lang: 'en' }, 'English'),
   );

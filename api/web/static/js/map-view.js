@@ -117,6 +117,31 @@ export async function mapView(section, { query }) {
   ];
   if (can('camera:write')) modes.push(['create', t('map.mode.create')]);
   const radiusField = h('div', { class: 'field', hidden: true }, h('label', { for: 'map-radius' }, t('map.radius')), radiusInput);
+  const pointInput = h('input', { id: 'map-point', type: 'text', inputmode: 'decimal', autocomplete: 'off', placeholder: '10.3461, 107.0843', 'aria-describedby': 'map-point-error' });
+  const pointError = h('p', { class: 'field-error', id: 'map-point-error', 'aria-live': 'polite' });
+  const pointForm = h(
+    'form',
+    { class: 'point-form', hidden: true },
+    h('label', { for: 'map-point' }, t('map.point_input')),
+    h('div', { class: 'inline' }, pointInput, h('button', { type: 'submit', class: 'btn' }, t('map.point_search'))),
+    pointError,
+  );
+  pointForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const match = /^\s*(-?\d+(?:\.\d+)?)\s*[,;\s]\s*(-?\d+(?:\.\d+)?)\s*$/.exec(pointInput.value);
+    const lat = match ? Number(match[1]) : NaN;
+    const lon = match ? Number(match[2]) : NaN;
+    if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) {
+      pointError.textContent = t('map.point_invalid');
+      pointInput.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    pointError.textContent = '';
+    pointInput.removeAttribute('aria-invalid');
+    const latlng = L.latLng(lat, lon);
+    map.setView(latlng, Math.max(map.getZoom(), 16));
+    search(latlng);
+  });
   const mapElement = h('div', { class: 'map', id: 'map', role: 'region', 'aria-label': t('map.label') });
   const panel = h(
     'aside',
@@ -131,6 +156,7 @@ export async function mapView(section, { query }) {
     ),
     radiusField,
     hint,
+    pointForm,
     resultsBox,
     h(
       'fieldset',
@@ -197,6 +223,7 @@ export async function mapView(section, { query }) {
   function setMode(mode) {
     state.mode = mode;
     radiusField.hidden = mode !== 'radius';
+    pointForm.hidden = mode !== 'sees' && mode !== 'radius';
     hint.textContent = t(`map.click_hint.${mode}`);
     mapElement.classList.toggle('map-picking', mode !== 'browse');
   }

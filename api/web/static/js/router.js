@@ -75,10 +75,6 @@ async function render() {
   const cleanup = await view(section, { params: match ? match.params : {}, query: location.query });
   if (current === here) here.cleanup = cleanup;
   else if (typeof cleanup === 'function') cleanup();
-  const heading = section.querySelector('h1');
-  if (heading && document.activeElement === document.body) {
-    heading.setAttribute('tabindex', '-1');
-  }
 }
 
 /** Start routing into the given main element. */
