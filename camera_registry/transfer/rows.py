@@ -79,6 +79,8 @@ def is_empty(cell: Any) -> bool:
 
 
 def _text(cell: Any) -> str:
+    if isinstance(cell, dict | list):
+        raise ValueError("must be a plain value, not a JSON object or list")
     if isinstance(cell, bool):
         return "yes" if cell else "no"
     if isinstance(cell, float) and cell.is_integer():

@@ -79,6 +79,7 @@ def _parse(
         problems.add("file", "the file has a header but no rows")
         _reject(problems, fmt)
     rows = [parse_row(row, problems, warnings) for row in table.rows]
+    unit = "feature" if fmt == TransferFormat.GEOJSON else "line"
     first_line: dict[str, int] = {}
     for row in rows:
         code = row.values.get("code")
@@ -86,7 +87,7 @@ def _parse(
             continue
         if code in first_line:
             problems.add(
-                "code", f"{code} appears twice (first on line {first_line[code]})", row.line
+                "code", f"{code} appears twice (first on {unit} {first_line[code]})", row.line
             )
         first_line.setdefault(code, row.line)
     return rows, problems

@@ -167,6 +167,17 @@ def test_geojson_feature_problems_carry_the_feature_number(
     ]
 
 
+def test_geojson_nested_values_are_refused(
+    session_factory: sessionmaker[Session], actor: Actor
+) -> None:
+    point = {"type": "Point", "coordinates": [107.08, 10.35]}
+    feature = {"type": "Feature", "geometry": point, "properties": {"code": "F", "name": {"a": 1}}}
+    content = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    error = _rejected(session_factory, content, TransferFormat.GEOJSON, actor)
+    assert [(p.line, p.field) for p in error.problems] == [(1, "name")]
+    assert "not a JSON object" in error.problems[0].message
+
+
 def test_xlsx_problems_use_spreadsheet_rows(
     session_factory: sessionmaker[Session], actor: Actor
 ) -> None:
