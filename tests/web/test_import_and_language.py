@@ -34,7 +34,7 @@ def _count(site: Site) -> int:
 def _names(site: Site, *codes: str) -> dict[str, str]:
     with site.session_factory() as session:
         rows = session.execute(select(Camera.code, Camera.name).where(Camera.code.in_(codes)))
-        return {str(code): str(name) for code, name in rows.tuples()}
+        return {str(code): str(name) for code, name in rows}
 
 
 def test_dry_run_lists_errors_by_line_then_a_good_file_imports(

@@ -10,9 +10,14 @@ import { navigate } from './router.js';
 const PAGE_SIZES = [25, 50, 100];
 
 function row(cam) {
+  // The code is the keyboard link; a click anywhere else on the row opens the camera too.
+  const open = (event) => {
+    if (event.target.closest('a') || window.getSelection().toString()) return;
+    navigate(cameraHref(cam.code));
+  };
   return h(
     'tr',
-    {},
+    { class: 'clickable', onclick: open },
     h('td', {}, h('a', { href: cameraHref(cam.code), class: 'code' }, cam.code)),
     h('td', {}, cam.name),
     h('td', {}, cam.ward_name || cam.ward_code || t('value.none')),
