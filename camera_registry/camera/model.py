@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -86,7 +87,7 @@ class Camera(Base):
     funder: Mapped[str | None] = mapped_column(String(200))
     programme: Mapped[str | None] = mapped_column(String(200))
     installed_on: Mapped[date | None] = mapped_column(Date)
-    cost_vnd: Mapped[int | None] = mapped_column(Integer)
+    cost_vnd: Mapped[int | None] = mapped_column(BigInteger)
 
     make: Mapped[str | None] = mapped_column(String(100))
     model: Mapped[str | None] = mapped_column(String(100))

@@ -33,8 +33,6 @@ _FALSE = frozenset({"no", "false", "0", "không", "khong", "n"})
 _GROUPED_INT = re.compile(r"^\d{1,3}([.,]\d{3})+$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(:00)?$")
-# The database column is a 32-bit integer on PostgreSQL; refuse larger costs up front.
-MAX_COST_VND = 2_147_483_647
 
 
 @dataclass
@@ -126,8 +124,6 @@ def _int(cell: Any) -> int:
         if not text.isdigit():
             raise ValueError(f"{cell!r} is not a whole number (đồng, without decimals)")
         value = int(text)
-    if value > MAX_COST_VND:
-        raise ValueError(f"{value} is larger than the largest cost stored ({MAX_COST_VND})")
     return value
 
 

@@ -81,3 +81,10 @@ def test_sees_point_uses_field_of_view(session: Session, actor: Actor) -> None:
     )
     page = search_cameras(session, query=CameraFilter(sees=(10.35, 107.0805)), actor=actor)
     assert [m.camera.code for m in page.items] == ["EAST"]
+
+
+def test_large_costs_fit_on_both_databases(session: Session) -> None:
+    cam = make_camera(session, cost_vnd=9_500_000_000)
+    session.flush()
+    session.expire(cam)
+    assert cam.cost_vnd == 9_500_000_000

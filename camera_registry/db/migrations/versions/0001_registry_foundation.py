@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 22:57:39.358107
+Create Date: 2026-11-28 23:20:20.377795
 """
 
 from collections.abc import Sequence
@@ -169,7 +169,7 @@ def upgrade() -> None:
         sa.Column("funder", sa.String(length=200), nullable=True),
         sa.Column("programme", sa.String(length=200), nullable=True),
         sa.Column("installed_on", sa.Date(), nullable=True),
-        sa.Column("cost_vnd", sa.Integer(), nullable=True),
+        sa.Column("cost_vnd", sa.BigInteger(), nullable=True),
         sa.Column("make", sa.String(length=100), nullable=True),
         sa.Column("model", sa.String(length=100), nullable=True),
         sa.Column("serial", sa.String(length=100), nullable=True),
