@@ -79,6 +79,7 @@ def test_click_lists_the_cameras_that_see_the_point(web: Web) -> None:
     results = page.locator(".results")
     expect(results).to_contain_text("1 camera nhìn thấy điểm")
     expect(results.get_by_role("link")).to_have_text(["VT-0001 Ngã tư Ba Cu"])
+    expect(results).not_to_contain_text("null")
 
     page.get_by_label("Tìm camera trong bán kính").check()
     page.get_by_label("Bán kính (m)").fill("100")

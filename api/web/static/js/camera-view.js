@@ -1,6 +1,6 @@
 // One camera: every field grouped, a mini map with its view cone, lifecycle actions, history.
 import { request } from './api.js';
-import { append, clear, h, routeHref } from './dom.js';
+import { append, h, replace, routeHref } from './dom.js';
 import { confirmDialog, errorBox, toast } from './feedback.js';
 import { GROUPS } from './fields.js';
 import { formatBool, formatField } from './format.js';
@@ -127,7 +127,7 @@ export async function cameraView(section, { params }) {
   try {
     response = await request('GET', `/cameras/${encodeURIComponent(code)}`);
   } catch (error) {
-    clear(section).append(
+    replace(section, 
       h('a', { href: routeHref('/list'), class: 'back' }, t('camera.back')),
       h('h1', {}, code),
       error.status === 404 ? h('p', { class: 'alert' }, t('camera.not_found', { code })) : errorBox(error),
@@ -138,7 +138,7 @@ export async function cameraView(section, { params }) {
   document.title = `${cam.code} – ${t('app.title')}`;
   const mapElement = h('div', { class: 'minimap', role: 'img', 'aria-label': t('camera.minimap') });
   const historyBox = h('div', { id: 'history' });
-  clear(section).append(
+  replace(section, 
     h('a', { href: routeHref('/list'), class: 'back' }, t('camera.back')),
     h(
       'header',

@@ -32,6 +32,11 @@ export function clear(el) {
   return el;
 }
 
+/** Replace an element's children (null and false children are skipped, as in append). */
+export function replace(el, ...children) {
+  return append(clear(el), ...children);
+}
+
 /** Return a '#/…' link target for a route and optional query parameters. */
 export function routeHref(path, query = {}) {
   const params = new URLSearchParams();

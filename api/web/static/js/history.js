@@ -1,6 +1,6 @@
 // The change history of a camera: who, when, what changed (before → after).
 import { getJson } from './api.js';
-import { append, clear, h } from './dom.js';
+import { append, clear, h, replace } from './dom.js';
 import { errorBox } from './feedback.js';
 import { displayTimeZone, formatDateTime, formatField } from './format.js';
 import { enumLabel, has, t } from './i18n.js';
@@ -92,13 +92,13 @@ function entryView(entry) {
 
 /** Load and render a camera's history into `box`, newest first. */
 export async function renderHistory(box, code) {
-  clear(box).append(h('p', { class: 'muted' }, t('app.loading')));
+  replace(box, h('p', { class: 'muted' }, t('app.loading')));
   let entries;
   try {
     const data = await getJson(`/cameras/${encodeURIComponent(code)}/history`);
     entries = Array.isArray(data) ? data : data.items || [];
   } catch (error) {
-    clear(box).append(
+    replace(box, 
       error.status === 403 ? h('p', { class: 'muted' }, t('camera.history_forbidden')) : errorBox(error),
     );
     return;

@@ -1,6 +1,6 @@
 // Bulk import: dry run first (what would change, every error with its line), then the import.
 import { request } from './api.js';
-import { append, cameraHref, clear, h } from './dom.js';
+import { append, cameraHref, clear, h, replace } from './dom.js';
 import { errorBox } from './feedback.js';
 import { formatNumber } from './format.js';
 import { t } from './i18n.js';
@@ -109,25 +109,25 @@ export async function importView(section) {
   async function send(dryRun) {
     const file = fileInput.files[0];
     if (!file) {
-      clear(output).append(h('p', { class: 'alert alert-error', role: 'alert' }, t('import.choose_file')));
+      replace(output, h('p', { class: 'alert alert-error', role: 'alert' }, t('import.choose_file')));
       return;
     }
     if (file.size > maxBytes) {
-      clear(output).append(h('p', { class: 'alert alert-error', role: 'alert' }, t('import.too_large', { size: megabytes(maxBytes) })));
+      replace(output, h('p', { class: 'alert alert-error', role: 'alert' }, t('import.too_large', { size: megabytes(maxBytes) })));
       return;
     }
     const body = new FormData();
     body.append('file', file, file.name);
     dryButton.disabled = true;
     runButton.disabled = true;
-    clear(output).append(h('p', { class: 'muted' }, t('import.busy')));
+    replace(output, h('p', { class: 'muted' }, t('import.busy')));
     try {
       const { data } = await request('POST', '/cameras/import', { params: { dry_run: dryRun ? 'true' : 'false' }, form: body });
-      clear(output).append(report(data));
+      replace(output, report(data));
       runButton.disabled = !dryRun;
       if (!dryRun) invalidateCameras();
     } catch (error) {
-      clear(output).append(error.fieldErrors.length || error.status === 422 ? errorTable(error) : errorBox(error));
+      replace(output, error.fieldErrors.length || error.status === 422 ? errorTable(error) : errorBox(error));
     } finally {
       dryButton.disabled = false;
     }

@@ -1,6 +1,6 @@
 // The camera list: filters in the address, cursor paging, export of the current filter.
 import { getJson } from './api.js';
-import { append, cameraHref, clear, h, routeHref } from './dom.js';
+import { append, cameraHref, h, replace, routeHref } from './dom.js';
 import { errorBox } from './feedback.js';
 import { exportHref, filterForm, filtersFrom } from './filters.js';
 import { formatBool, formatDateTime, formatNumber } from './format.js';
@@ -78,13 +78,13 @@ export async function listView(section, { query }) {
   );
 
   async function load(pageIndex) {
-    clear(results).append(h('p', { class: 'muted' }, t('app.loading')));
+    replace(results, h('p', { class: 'muted' }, t('app.loading')));
     const params = { ...filters, limit: size, cursor: cursors[pageIndex] };
     let page;
     try {
       page = await getJson('/cameras', params);
     } catch (error) {
-      clear(results).append(errorBox(error, { onRetry: () => load(pageIndex) }));
+      replace(results, errorBox(error, { onRetry: () => load(pageIndex) }));
       return;
     }
     const items = page.items || [];
@@ -106,7 +106,7 @@ export async function listView(section, { query }) {
       h('button', { type: 'button', class: 'btn', disabled: pageIndex === 0, onclick: () => load(pageIndex - 1) }, t('list.prev')),
       h('button', { type: 'button', class: 'btn', disabled: !page.next_cursor, onclick: () => load(pageIndex + 1) }, t('list.next')),
     );
-    clear(results).append(
+    replace(results, 
       h('p', { class: 'count', id: 'list-count', 'aria-live': 'polite' }, count),
       items.length ? table(items) : null,
       items.length ? pager : null,

@@ -1,7 +1,7 @@
 // Start the page: settings, language, who is logged in, the header, then the routes.
 import { cameraView } from './camera-view.js';
 import { editView, newView } from './camera-form.js';
-import { append, clear, h } from './dom.js';
+import { append, clear, h, replace } from './dom.js';
 import { errorBox, toast } from './feedback.js';
 import { setTimeZone } from './format.js';
 import { currentLanguage, enumLabel, onLanguageChange, rememberedLanguage, setLanguage, t } from './i18n.js';
@@ -108,7 +108,7 @@ async function boot() {
     config = await loadConfig();
     await loadMe();
   } catch (error) {
-    clear(main).append(errorBox(error, { onRetry: () => window.location.reload() }));
+    replace(main, errorBox(error, { onRetry: () => window.location.reload() }));
     return;
   }
   setTimeZone(config.time_zone);

@@ -1,6 +1,6 @@
 // The big map: clustered cameras by status, ward outlines, view cones, "who sees this point".
 import { getJson } from './api.js';
-import { append, cameraHref, clear, h, routeHref } from './dom.js';
+import { append, cameraHref, clear, h, replace, routeHref } from './dom.js';
 import { errorBox } from './feedback.js';
 import { enumLabel, t } from './i18n.js';
 import { formatField, formatNumber, formatPoint } from './format.js';
@@ -240,7 +240,7 @@ export async function mapView(section, { query }) {
       params.radius = state.radius;
       L.circle(latlng, { radius: state.radius, className: 'search-radius', interactive: false }).addTo(found);
     }
-    clear(resultsBox).append(h('p', { class: 'muted' }, t('app.loading')));
+    replace(resultsBox, h('p', { class: 'muted' }, t('app.loading')));
     try {
       const page = await getJson('/cameras', params);
       const items = page.items || [];
@@ -254,7 +254,7 @@ export async function mapView(section, { query }) {
         state.mode === 'sees'
           ? t('map.sees_result', { count: items.length, point })
           : t('map.radius_result', { count: items.length, radius: formatNumber(state.radius), point });
-      clear(resultsBox).append(
+      replace(resultsBox, 
         h('h2', { class: 'panel-subtitle' }, t('map.results')),
         h('p', {}, heading),
         resultList(items, state.mode === 'radius'),
@@ -262,7 +262,7 @@ export async function mapView(section, { query }) {
         h('button', { type: 'button', class: 'btn btn-small', onclick: clearResults }, t('map.clear')),
       );
     } catch (error) {
-      clear(resultsBox).append(errorBox(error));
+      replace(resultsBox, errorBox(error));
     }
   }
 

@@ -1,5 +1,5 @@
 // Hash routes (#/map, #/camera/VT-0001 …): each view renders into a fresh section element.
-import { clear } from './dom.js';
+import { replace } from './dom.js';
 
 const routes = [];
 let notFound = null;
@@ -70,7 +70,7 @@ async function render() {
   }
   const section = document.createElement('section');
   section.className = 'view';
-  clear(main).append(section);
+  replace(main, section);
   const view = match ? match.view : notFound;
   const cleanup = await view(section, { params: match ? match.params : {}, query: location.query });
   if (current === here) here.cleanup = cleanup;
