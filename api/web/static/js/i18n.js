@@ -9,7 +9,9 @@ let language = 'vi';
 
 /** Return the label for a key with {placeholders} filled in. */
 export function t(key, vars = {}) {
-  const text = DICTIONARIES[language][key] ?? DICTIONARIES.vi[key] ?? key;
+  // English needs a singular form ("1 camera"); Vietnamese nouns do not change with number.
+  const singular = Number(vars.count) === 1 ? DICTIONARIES[language][`${key}_one`] : undefined;
+  const text = singular ?? DICTIONARIES[language][key] ?? DICTIONARIES.vi[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in vars ? String(vars[name]) : match));
 }
 

@@ -56,7 +56,9 @@ function report(result) {
 function errorTable(error) {
   const rows = error.fieldErrors;
   const box = h('div', { class: 'import-errors', id: 'import-errors' });
-  append(box, h('div', { class: 'alert alert-error', role: 'alert' }, h('strong', {}, t('import.rejected')), error.problem.detail ? h('p', {}, error.problem.detail) : null));
+  // With a table of errors the detail (a summary of the same errors) would only repeat it.
+  const detail = !rows.length && error.problem.detail ? h('p', {}, error.problem.detail) : null;
+  append(box, h('div', { class: 'alert alert-error', role: 'alert' }, h('strong', {}, t('import.rejected')), detail));
   if (!rows.length) return box;
   const sorted = [...rows].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   append(
