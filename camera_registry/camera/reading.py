@@ -79,8 +79,9 @@ def show_camera(session: Session, *, code: str, actor: Actor) -> CameraRead:
     camera = get_camera(session, code=code, actor=actor)
     layer = AreaLayer.load(session, utcnow().date())
     read = to_read(camera, actor=actor, ward_name=layer.name_of(camera.ward_code))
-    if reveals_personal(read):
-        append_audit(session, actor=actor, action="camera.personal_data.read", target=code)
+    # Every view is audited; one that shows owners' personal data says so in its action.
+    action = "camera.personal_data.read" if reveals_personal(read) else "camera.view"
+    append_audit(session, actor=actor, action=action, target=code)
     return read
 
 
@@ -107,19 +108,14 @@ def camera_history(session: Session, *, code: str, actor: Actor) -> Sequence[dic
                 "after": after,
             }
         )
-    if personal and any(
+    revealed = personal and any(
         v
         for rec in records
         for snap in (rec.before, rec.after)
         if snap
         for k, v in snap.items()
         if k.startswith("owner_") and k != "owner_kind"
-    ):
-        append_audit(
-            session,
-            actor=actor,
-            action="camera.personal_data.read",
-            target=code,
-            details={"via": "history"},
-        )
+    )
+    action = "camera.personal_data.read" if revealed else "camera.history.view"
+    append_audit(session, actor=actor, action=action, target=code, details={"via": "history"})
     return out

@@ -161,6 +161,7 @@ def test_searches_and_personal_reads_are_audited(session: Session, actor: Actor)
         (actor.name, "camera.personal_data.read", None),
         ("user:inv", "camera.search", "HS-2026-001"),
         ("user:inv", "camera.personal_data.read", "HS-2026-001"),
+        ("key:cms", "camera.view", None),
     ]
     assert json.dumps(entries[0].details["filter"]) == '{"q": "own"}'
     assert verify_chain(session).ok
