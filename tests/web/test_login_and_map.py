@@ -56,7 +56,7 @@ def test_map_shows_clusters_wards_and_cones_offline(web: Web, screenshot_dir: Pa
     page.screenshot(path=str(screenshot_dir / "map.png"))
 
     page.get_by_label("Ranh giới cũ (trước 01/07/2025)").check()
-    expect(page.locator("path.ward-old")).to_have_count(1)
+    expect(page.locator("path.ward-old")).to_have_count(2)
     page.get_by_label("Luôn hiện vùng nhìn").check()
     expect(page.locator("path.fov").first).to_be_attached()
     assert page.locator("path.fov").count() == 2

@@ -77,12 +77,14 @@ export function currentWards(collection) {
 
 /** Return the wards of the day before the 1 July 2025 reorganisation that no longer exist. */
 export function oldWards(before, current) {
-  const currentCodes = new Set((current.features || []).map((f) => f.properties && f.properties.code));
+  // Codes were reused (26506 was Phường 1, now Phường Vũng Tàu): compare code and name.
+  const key = (f) => `${f.properties && f.properties.code}|${f.properties && f.properties.name}`;
+  const today = new Set((current.features || []).map(key));
   return (before.features || []).filter((f) => {
     const p = f.properties || {};
     if (!isWardLevel(f)) return false;
     if (p.valid_to) return p.valid_to < OLD_WARDS_UNTIL;
-    return !currentCodes.has(p.code);
+    return !today.has(key(f));
   });
 }
 
