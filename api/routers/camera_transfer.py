@@ -33,8 +33,9 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file, as an attachment.",
         "content": {
-            media: {"schema": {"type": "string", "format": "binary"}}
-            for media in MEDIA_TYPES.values()
+            MEDIA_TYPES[TransferFormat.CSV]: {"schema": {"type": "string"}},
+            MEDIA_TYPES[TransferFormat.XLSX]: {"schema": {"type": "string", "format": "binary"}},
+            MEDIA_TYPES[TransferFormat.GEOJSON]: {"schema": {"type": "object"}},
         },
     }
 }

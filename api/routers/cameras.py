@@ -34,7 +34,9 @@ from camera_registry.camera.reading import (
 from camera_registry.camera.schema import CODE_PATTERN, CameraRead
 from camera_registry.errors import AreaNotFound
 
-router = APIRouter(prefix="/cameras", tags=["cameras"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    prefix="/cameras", tags=["cameras"], responses=problem_responses(400, 401, 403, 422)
+)
 API_CAMERAS = f"{API_PREFIX}/cameras"
 Reader = Annotated[Actor, Depends(require(Permission.CAMERA_READ))]
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN, examples=["VT-0001"])]

@@ -122,3 +122,10 @@ def cameras(
             return [make_camera(session, ctx=write_context, **o) for o in overrides]
 
     return create
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker of the schema-driven fuzz test (deselect with -m 'not schemathesis')."""
+    config.addinivalue_line(
+        "markers", "schemathesis: property-based checks from the OpenAPI schema (SQLite only)"
+    )

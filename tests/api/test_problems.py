@@ -122,3 +122,13 @@ def test_request_id_is_generated_or_echoed(client: TestClient) -> None:
     # Header injection or oversized ids are replaced, not echoed.
     odd = client.get("/healthz", headers={"X-Request-ID": "a b<script>"}).headers["X-Request-ID"]
     assert odd != "a b<script>"
+
+
+def test_position_cannot_be_cleared(client: TestClient, admin: Headers, one_camera: str) -> None:
+    answer = client.patch(
+        f"{CAMERAS}/{one_camera}",
+        json={"lat": None, "lon": None},
+        headers={**admin, "If-Match": "*"},
+    )
+    problem = _check(answer, 422, "invalid")
+    assert {e["field"] for e in problem["errors"]} == {"lat", "lon"}
