@@ -23,6 +23,7 @@ from camera_registry.account.schema import ScopeData
 from camera_registry.account.service import (
     actor_for_user,
     authenticate,
+    display_name_of,
     end_session,
     start_session,
 )
@@ -45,16 +46,18 @@ class Me(BaseModel):
 
     kind: Literal["user", "key"]
     name: str = Field(examples=["user:nguyen.an"], description="As recorded in the logs.")
+    display_name: str = Field(examples=["Nguyễn Văn An"], description="A person's or key's name.")
     role: Role
     permissions: list[str]
     scope: ScopeData
     language: str = Field(description="Language of labels (`vi` or `en`).")
 
 
-def _me(actor: Actor, language: str) -> Me:
+def _me(actor: Actor, language: str, display_name: str) -> Me:
     return Me(
         kind="key" if actor.name.startswith("key:") else "user",
         name=actor.name,
+        display_name=display_name,
         role=actor.role,
         permissions=sorted(str(p) for p in Permission if actor.can(p)),
         scope=ScopeData(
@@ -95,7 +98,7 @@ def log_in_user(
     )
     set_session_cookie(response, token, settings)
     actor = actor_for_user(user, request_id=request_id, source=source, case_number=case_number)
-    return _me(actor, settings.language)
+    return _me(actor, settings.language, user.display_name)
 
 
 @router.post("/logout", status_code=204, responses=problem_responses(403))
@@ -120,6 +123,6 @@ def log_out_user(
 
 
 @router.get("/me", response_model=Me, responses=problem_responses(401))
-def read_me(actor: ActorDep, settings: SettingsDep) -> Me:
+def read_me(actor: ActorDep, session: SessionDep, settings: SettingsDep) -> Me:
     """Return the caller's name, role, permissions, scope and the label language."""
-    return _me(actor, settings.language)
+    return _me(actor, settings.language, display_name_of(session, actor=actor))

@@ -125,23 +125,26 @@ def camera_filter(
         "codes": code or [],
         "match": match,
     }
+    data.update(_places(near=near, sees=sees, bbox=bbox))
+    return build_filter(data, where="query")
+
+
+def _places(*, near: str | None, sees: str | None, bbox: str | None) -> dict[str, Any]:
+    """Parse the coordinate parameters, reporting every malformed one."""
+    data: dict[str, Any] = {}
     problems = []
-    for name, raw, parse in (("near", near, _pair), ("sees", sees, _pair)):
-        if raw is not None:
-            try:
-                data[name] = parse(raw, name)
-            except ValueError as exc:
-                problems.append(FieldProblem(f"query.{name}", str(exc)))
-    if bbox is not None:
+    for name, raw in (("near", near), ("sees", sees), ("bbox", bbox)):
+        if raw is None:
+            continue
         try:
-            data["bbox"] = _bbox(bbox)
+            data[name] = _bbox(raw) if name == "bbox" else _pair(raw, name)
         except ValueError as exc:
-            problems.append(FieldProblem("query.bbox", str(exc)))
+            problems.append(FieldProblem(f"query.{name}", str(exc)))
     if problems:
         raise InvalidInput(
             "filter rejected: " + "; ".join(p.describe() for p in problems), problems=problems
         )
-    return build_filter(data, where="query")
+    return data
 
 
 class CameraSearch(CameraFilter):

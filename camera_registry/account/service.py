@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from camera_registry.account.model import User, WebSession
+from camera_registry.account.model import ApiKey, User, WebSession
 from camera_registry.account.password import (
     burn_verification_time,
     check_password_rules,
@@ -239,6 +239,19 @@ def _audit_login(
     )
 
 
+def _count_failure(
+    user: User, now: datetime, max_failed: int, lockout_minutes: int
+) -> dict[str, Any]:
+    """Count a wrong password; lock the account after `max_failed` in a row."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    extra: dict[str, Any] = {"failures": user.failed_logins}
+    if user.failed_logins >= max_failed:
+        user.locked_until = now + timedelta(minutes=lockout_minutes)
+        user.failed_logins = 0
+        extra["locked_until"] = user.locked_until
+    return extra
+
+
 def authenticate(
     session: Session,
     *,
@@ -279,12 +292,7 @@ def authenticate(
         _audit_login(session, attempt, username, "failed", "disabled")
         raise AuthenticationFailed(LOGIN_FAILED)
     if not password_ok:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        extra: dict[str, Any] = {"failures": user.failed_logins}
-        if user.failed_logins >= max_failed:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-            extra["locked_until"] = user.locked_until
+        extra = _count_failure(user, now, max_failed, lockout_minutes)
         _audit_login(session, attempt, username, "failed", "wrong_password", **extra)
         session.flush()
         raise AuthenticationFailed(LOGIN_FAILED)
@@ -294,6 +302,18 @@ def authenticate(
     _audit_login(session, attempt, username, "ok", "password")
     session.flush()
     return user
+
+
+def display_name_of(session: Session, *, actor: Actor) -> str:
+    """Return a user's display name or a key's name for an actor (else the actor's name)."""
+    kind, _, ident = actor.name.partition(":")
+    if kind == "user":
+        user = session.scalars(select(User).where(User.username == ident)).first()
+        return user.display_name if user else actor.name
+    if kind == "key":
+        key = session.get(ApiKey, ident)
+        return key.name if key else actor.name
+    return actor.name
 
 
 def start_session(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from camera_registry.account.model import ApiKey, WebSession
 from camera_registry.account.role import Role
 from camera_registry.audit.model import AuditEntry
 from camera_registry.clock import utcnow
-from config import Settings
+from config import Settings, load_settings
 from tests.api.conftest import PASSWORD, Headers
 
 LOGIN = "/api/v1/auth/login"
@@ -44,6 +45,7 @@ def test_login_sets_a_strict_cookie_and_me_answers(
     me = client.get("/api/v1/auth/me")
     assert me.status_code == 200
     assert me.json()["name"] == "user:an"
+    assert me.json()["display_name"] == "an"
     assert me.json()["kind"] == "user"
     assert me.json()["role"] == "technician"
     assert me.json()["language"] == "vi"
@@ -252,3 +254,16 @@ def test_forwarded_for_is_believed_only_from_the_trusted_proxy(
             select(AuditEntry).where(AuditEntry.action == "camera.search")
         ).one()
     assert entry.source == expected
+
+
+def test_readiness_needs_a_migrated_database(tmp_path: Path, credentials_key: str) -> None:
+    empty = load_settings(
+        database_url=f"sqlite:///{(tmp_path / 'empty.db').as_posix()}",
+        data_dir=tmp_path,
+        credentials_key=credentials_key,
+    )
+    with TestClient(create_app(empty)) as client:
+        assert client.get("/healthz").status_code == 200
+        answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert "camreg db upgrade" in answer.json()["detail"]

@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from camera_registry.account.role import Role
+from camera_registry.actor import cli_actor
+from camera_registry.area.service import import_areas
 from camera_registry.camera.model import Camera
 from camera_registry.changelog.model import ChangeRecord
+from camera_registry.db.unit_of_work import unit_of_work
 from tests.api.conftest import Headers
 
 URL = "/api/v1/cameras"
@@ -154,3 +157,23 @@ def test_missing_camera_is_404_for_every_role(client: TestClient, as_role: Heade
     answer = client.get(f"{URL}/NOPE", headers=as_role)
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_writes_return_warnings(
+    client: TestClient, admin: Headers, session_factory: sessionmaker[Session]
+) -> None:
+    ward = [[107.07, 10.33], [107.10, 10.33], [107.10, 10.36], [107.07, 10.33]]
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "26506", "name": "Phường Vũng Tàu"},
+        "geometry": {"type": "Polygon", "coordinates": [ward]},
+    }
+    with unit_of_work(session_factory) as session:
+        document = {"type": "FeatureCollection", "features": [feature]}
+        import_areas(session, document=document, actor=cli_actor())
+    body = {"code": "VT-0300", "name": "x", "lat": 10.335, "lon": 107.095, "ward_code": "26526"}
+    answer = client.post(URL, json=body, headers=admin)
+    assert answer.status_code == 201, answer.text
+    (warning,) = answer.json()["warnings"]
+    assert "26526" in warning
+    assert "26506" in warning
