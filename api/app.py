@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -12,7 +11,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -132,22 +130,25 @@ def _mount_web_page(app: FastAPI, settings: Settings) -> None:
     module.mount_web(app, settings)
 
 
-def _summaries_from_docstrings(app: FastAPI) -> None:
-    # A router function's one-line docstring is its summary; further lines its description.
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.endpoint.__doc__:
-            first, _, rest = inspect.cleandoc(route.endpoint.__doc__).partition("\n")
-            route.summary = route.summary or first
-            route.description = rest.strip()
+def _summaries_from_docstrings(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make a router function's first docstring line the summary, further lines the description."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            first, _, rest = operation.get("description", "").partition("\n")
+            if first:
+                operation["summary"] = first.strip()
+                operation["description"] = rest.strip()
+                if not operation["description"]:
+                    del operation["description"]
+    return schema
 
 
 def _install_openapi(app: FastAPI) -> None:
-    _summaries_from_docstrings(app)
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = use_problem_schema(default_openapi())
+            app.openapi_schema = _summaries_from_docstrings(use_problem_schema(default_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -171,6 +172,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
         generate_unique_id_function=lambda route: route.name,
     )
