@@ -15,6 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import API_PREFIX
+from api.docs_page import mount_docs
 from api.problem import (
     REQUEST_ID_HEADER,
     HttpProblem,
@@ -170,7 +171,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by mount_docs without a CDN
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
@@ -192,5 +193,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(keys.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
     _install_openapi(app)
+    mount_docs(app, API_PREFIX)
     _mount_web_page(app, settings)
     return app

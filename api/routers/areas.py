@@ -36,12 +36,13 @@ GEOJSON_RESPONSES: dict[int | str, dict[str, Any]] = {
 def _outlines(session: Session, at: date | None, level: AreaLevel | None) -> JSONResponse:
     day = at or utcnow().date()
     layer = AreaLayer.load(session, day, level or AreaLevel.WARD)
+    records = {a.code: a for a in list_areas(session, on=day, level=level or AreaLevel.WARD)}
     features = [
         {
             "type": "Feature",
             "id": area.code,
             "geometry": to_geojson(area.shape),
-            "properties": {"code": area.code, "name": area.name},
+            "properties": records[area.code].model_dump(mode="json", exclude={"geometry"}),
         }
         for area in layer.areas
     ]

@@ -27,7 +27,6 @@ from camera_registry.camera.query import get_camera
 from camera_registry.camera.schema import CameraCreate, CameraRead, CameraUpdate
 from camera_registry.camera.write import create_camera, set_status, update_camera
 from camera_registry.clock import utcnow
-from camera_registry.errors import FieldProblem, InvalidInput
 
 router = APIRouter(
     prefix="/cameras", tags=["cameras"], responses=problem_responses(400, 401, 403, 422)
@@ -68,16 +67,6 @@ def _expected_version(
     current = get_camera(session, code=code, actor=actor).version
     # No usable tag at all can match nothing: -1 makes the service answer 412.
     return current if current in versions else -1
-
-
-def _refuse_clearing_position(body: CameraUpdate) -> None:
-    # CameraUpdate lets lat/lon be sent as null together; a camera cannot lose its position.
-    cleared = [f for f in ("lat", "lon") if f in body.model_fields_set and getattr(body, f) is None]
-    if cleared:
-        problems = [FieldProblem(f, "cannot be cleared; send a new position") for f in cleared]
-        raise InvalidInput(
-            "a camera keeps a position: lat and lon cannot be null", problems=problems
-        )
 
 
 def _written(
@@ -123,7 +112,6 @@ def update_camera_record(
     if_match: IfMatch = None,
 ) -> CameraWritten:
     """Change the fields sent (null clears an optional field); needs If-Match."""
-    _refuse_clearing_position(body)
     version = _expected_version(session, code, actor, if_match, required=True)
     result = update_camera(
         session,

@@ -132,6 +132,14 @@ class CameraCreate(CameraFields):
 class CameraUpdate(CameraFields):
     """A partial update: only the fields sent change; send null to clear an optional field."""
 
+    @field_validator("lat", "lon")
+    @classmethod
+    def _keep_position(cls, value: float | None) -> float | None:
+        # Defaults are not validated, so this only fires when null is sent explicitly.
+        if value is None:
+            raise ValueError("cannot be cleared; a camera keeps a position")
+        return value
+
     @model_validator(mode="after")
     def _position(self) -> Self:
         if (self.lat is None) != (self.lon is None):

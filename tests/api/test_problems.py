@@ -131,4 +131,4 @@ def test_position_cannot_be_cleared(client: TestClient, admin: Headers, one_came
         headers={**admin, "If-Match": "*"},
     )
     problem = _check(answer, 422, "invalid")
-    assert {e["field"] for e in problem["errors"]} == {"lat", "lon"}
+    assert {e["field"] for e in problem["errors"]} == {"body.lat", "body.lon"}
