@@ -19,6 +19,7 @@ from camera_registry.db.base import Base
 from camera_registry.db.engine import make_engine, make_session_factory
 from camera_registry.db.migrate import upgrade
 from camera_registry.db.unit_of_work import unit_of_work
+from ingest import db_models as _ingest_tables  # noqa: F401 - so every table is emptied
 
 PG_ADMIN_URL = os.environ.get(
     "CAMREG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

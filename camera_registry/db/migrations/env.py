@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from camera_registry.db.engine import make_engine
 from camera_registry.db.models import Base
+from ingest import db_models as _ingest_tables  # noqa: F401 - registers the ingest tables
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Motion events, recorded footage and coverage: tables, schemas and search (no OpenCV, no PyAV)."""

@@ -1,0 +1,1 @@
+"""Motion detection (OpenCV) and the segmenter that turns samples into events."""
