@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
+
 import typer
 
 from api.cli import (
@@ -33,6 +35,16 @@ app.add_typer(account_commands.keys_app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
 serve_commands.register(app)
 demo_command.register(app)
+
+
+def _plugged_in_commands() -> None:
+    # Commands of the media side arrive through an entry point, so this layer never imports
+    # the pipeline or the worker directly (an import-linter contract).
+    for entry in entry_points(group="camreg.commands"):
+        entry.load()(app)
+
+
+_plugged_in_commands()
 
 
 def run() -> None:
