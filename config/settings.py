@@ -51,6 +51,53 @@ class MapSettings(BaseModel):
     zoom: int = Field(13, ge=1, le=20, description="Zoom the map opens at.")
 
 
+class IngestSettings(BaseModel):
+    """Ingest of recorded files: where originals go, how start times are found, job leases."""
+
+    keep_originals: Literal["copy", "reference"] = Field(
+        "copy",
+        description="Copy each ingested file into <data_dir>/footage, or reference it read-only.",
+    )
+    filename_pattern: str = Field(
+        "",
+        max_length=100,
+        description="strptime pattern of a start time inside file names (e.g. %Y%m%d_%H%M%S); "
+        "empty disables it.",
+    )
+    max_window_hours: int = Field(
+        24, ge=1, le=24 * 31, description="Longest time window one event search may cover."
+    )
+    future_tolerance_s: float = Field(
+        120.0, ge=0, le=3600, description="How far past now a file's start may lie (clock skew)."
+    )
+    lease_seconds: int = Field(
+        300, ge=10, le=24 * 3600, description="How long a worker holds a job without a heartbeat."
+    )
+    max_attempts: int = Field(3, ge=1, le=20, description="Tries of a job before it is failed.")
+    truncation_tolerance_s: float = Field(
+        2.0,
+        ge=0,
+        le=600,
+        description="How much shorter than its declared duration a file may decode before it "
+        "is refused as truncated.",
+    )
+
+
+class SearchSettings(BaseModel):
+    """Limits of motion-event searches and clip exports."""
+
+    max_search_window_hours: int = Field(
+        72, ge=1, le=24 * 31, description="Longest time window one search or clip may ask for."
+    )
+    max_event_seconds: int = Field(
+        600,
+        ge=10,
+        le=24 * 3600,
+        description="Longest event the segmenter writes (it splits longer ones); searches look"
+        " back this far before the window so events already running at its start are found.",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of camreg; build one with `load_settings()` in an entry point."""
 
@@ -75,6 +122,8 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     map: MapSettings = Field(default_factory=MapSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
     @field_validator("display_timezone")
     @classmethod
