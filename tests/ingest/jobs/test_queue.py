@@ -176,5 +176,5 @@ def test_postgres_skips_a_row_another_claimer_holds(
         assert second is not None
         assert (first.job_id, second.job_id) == (a, b)
     with unit_of_work(session_factory) as s:
-        owners = dict(s.execute(select(IngestJob.id, IngestJob.lease_owner)))
-    assert owners == {a: "w1", b: "w2"}
+        rows = s.execute(select(IngestJob.id, IngestJob.lease_owner)).all()
+    assert {row[0]: row[1] for row in rows} == {a: "w1", b: "w2"}
