@@ -16,6 +16,8 @@ class Permission(StrEnum):
     HISTORY_READ = "history:read"
     ACCOUNT_ADMIN = "account:admin"
     AUDIT_READ = "audit:read"
+    EVENT_READ = "event:read"  # motion events, coverage and thumbnails
+    CLIP_EXPORT = "clip:export"  # video cut from the recordings
 
 
 class Role(StrEnum):
@@ -36,11 +38,23 @@ _EVERYONE = {Permission.CAMERA_READ, Permission.AREA_READ}
 _GRANTS: dict[Role, set[str]] = {
     Role.ADMIN: {str(p) for p in Permission},
     # Technicians install and maintain cameras and talk to owners.
+    # They check that cameras record (events and coverage) but take no footage away.
     Role.TECHNICIAN: _EVERYONE
-    | {Permission.CAMERA_WRITE, Permission.OWNER_READ, Permission.HISTORY_READ},
+    | {
+        Permission.CAMERA_WRITE,
+        Permission.OWNER_READ,
+        Permission.HISTORY_READ,
+        Permission.EVENT_READ,
+    },
     # Investigators ask owners for footage, so they see contact data; every read is audited.
-    Role.INVESTIGATOR: _EVERYONE | {Permission.OWNER_READ, Permission.HISTORY_READ},
-    # Case systems locate cameras; they get no owners' personal data.
-    Role.INTEGRATION: set(_EVERYONE),
+    Role.INVESTIGATOR: _EVERYONE
+    | {
+        Permission.OWNER_READ,
+        Permission.HISTORY_READ,
+        Permission.EVENT_READ,
+        Permission.CLIP_EXPORT,
+    },
+    # Case systems locate cameras and fetch evidence; they get no owners' personal data.
+    Role.INTEGRATION: _EVERYONE | {Permission.EVENT_READ, Permission.CLIP_EXPORT},
     Role.AUDITOR: _EVERYONE | {Permission.AUDIT_READ, Permission.HISTORY_READ},
 }
