@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import typer
 
+from ingest.cli import ingest_commands
+
 
 def register(app: typer.Typer) -> None:
     """Add the media-side command groups to the root app."""
     # Each command module adds itself here with one line: `<module>.register(app)`.
-    del app
+    ingest_commands.register(app)

@@ -1,0 +1,1 @@
+"""Indexing recorded files: start times, storage of originals, decoding and event storage."""
