@@ -98,6 +98,29 @@ class SearchSettings(BaseModel):
     )
 
 
+class LiveSettings(BaseModel):
+    """Live RTSP streams: segment length, reconnect backoff, analysis rate, timeouts."""
+
+    segment_seconds: float = Field(
+        60.0, ge=2.0, le=3600.0, description="Length of recorded segments (cut at keyframes)."
+    )
+    backoff_min_s: float = Field(
+        1.0, ge=0.1, le=600.0, description="First wait before reconnecting a lost stream."
+    )
+    backoff_max_s: float = Field(
+        60.0, ge=0.1, le=3600.0, description="Longest wait between reconnect attempts."
+    )
+    analysis_fps: float = Field(
+        5.0, ge=0.5, le=60.0, description="Analyse at most this many frames a second per camera."
+    )
+    open_timeout_s: float = Field(
+        10.0, ge=1.0, le=300.0, description="How long connecting to a stream may take."
+    )
+    read_timeout_s: float = Field(
+        10.0, ge=1.0, le=300.0, description="Silence after which a stream counts as lost."
+    )
+
+
 class Settings(BaseSettings):
     """All settings of camreg; build one with `load_settings()` in an entry point."""
 
@@ -124,6 +147,7 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     @field_validator("display_timezone")
     @classmethod
