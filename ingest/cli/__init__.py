@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import typer
 
-from ingest.cli import ingest_commands
+from ingest.cli import ingest_commands, worker_commands
 
 
 def register(app: typer.Typer) -> None:
     """Add the media-side command groups to the root app."""
     # Each command module adds itself here with one line: `<module>.register(app)`.
     ingest_commands.register(app)
+    worker_commands.register(app)

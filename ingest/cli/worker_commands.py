@@ -1,0 +1,112 @@
+"""`camreg worker`: record and analyse the live streams of active cameras, run queued jobs.
+
+Same conventions as the rest of the CLI: `--json` prints exactly one JSON document on stdout,
+messages and logs go to stderr, and a refusal exits 2 with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from camera_registry.errors import CamregError
+from config import load_settings
+from ingest.runtime import IngestRuntime
+from ingest.worker import WorkerSupervisor, live_context, load_live_cameras
+
+stderr = Console(stderr=True)
+
+# A pipeline blocked on a silent stream notices the stop within its read timeout.
+JOIN_GRACE_S = 60.0
+
+
+def register(root: typer.Typer) -> None:
+    """Add `camreg worker` to the root app."""
+    root.command("worker")(worker_command)
+
+
+def _fail(message: str) -> NoReturn:
+    escaped = message.replace("[", r"\[")
+    stderr.print(f"[bold red]error:[/] {escaped}", highlight=False)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def _stop_on_signals(supervisor: WorkerSupervisor) -> Iterator[None]:
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger(__name__).info("worker: %s, stopping", signal.Signals(signum).name)
+        supervisor.request_stop()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _summary(supervisor: WorkerSupervisor) -> list[dict[str, Any]]:
+    return [
+        {
+            "camera": p.camera.code,
+            "segments": len(p.recorder.segments),
+            "gaps": len(p.gaps.closed),
+            "events": len(p.events.stored),
+        }
+        for p in supervisor.pipelines
+    ]
+
+
+def worker_command(
+    camera: Annotated[
+        list[str] | None,
+        typer.Option("--camera", help="Stream only this camera (repeatable). Default: all active."),
+    ] = None,
+    once_seconds: Annotated[
+        float | None,
+        typer.Option("--once-seconds", min=1.0, help="Stop after this many seconds (tests)."),
+    ] = None,
+    jobs: Annotated[
+        bool, typer.Option("--jobs/--no-jobs", help="Also run queued file-ingest jobs.")
+    ] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a per-camera summary as one JSON document.")
+    ] = False,
+) -> None:
+    """Record and analyse live streams until SIGINT/SIGTERM (or --once-seconds)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        _fail(f"invalid settings ({details}); check CAMREG_* variables and the config file")
+    runtime = IngestRuntime.from_settings(settings)
+    try:
+        try:
+            cameras = load_live_cameras(runtime, camera or [])
+        except CamregError as exc:
+            _fail(exc.message)
+        if not cameras:
+            stderr.print("no active camera with a stream URL; only jobs are run", highlight=False)
+        supervisor = WorkerSupervisor(runtime, cameras, live_context(runtime), run_jobs=jobs)
+        with _stop_on_signals(supervisor):
+            supervisor.start()
+            supervisor.stop.wait(once_seconds)
+            supervisor.request_stop()
+            if not supervisor.join(JOIN_GRACE_S + settings.live.read_timeout_s):
+                stderr.print("some pipelines did not stop in time", highlight=False)
+    finally:
+        runtime.close()
+    if as_json:
+        sys.stdout.write(json.dumps(_summary(supervisor)) + "\n")

@@ -1,0 +1,1 @@
+"""Helpers that tests start as real services (the GStreamer RTSP server)."""
