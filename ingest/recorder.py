@@ -148,6 +148,11 @@ class SegmentRecorder:
         final.parent.mkdir(parents=True, exist_ok=True)
         partial = final.with_name(f".{final.name}.part")
         container = av.open(str(partial), "w", format="mp4")
+        # The wall-clock start in the file itself: players show it, and two segments with the
+        # same pictures (a looping test feed, a frozen camera) still differ, so hashes stay unique.
+        stamp = item.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        container.metadata["creation_time"] = stamp
+        container.metadata["comment"] = f"camreg camera {self.camera_code} from {stamp}"
         stream = container.add_stream_from_template(self._template)
         dts = int(item.packet.dts)
         self._open = _Open(container, stream, partial, final, item.at, item.at, dts, dts - 1)

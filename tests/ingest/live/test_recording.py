@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import av
 import pytest
@@ -43,7 +44,7 @@ def running(pipeline: CameraPipeline) -> Iterator[CameraPipeline]:
         assert not thread.is_alive(), "pipeline did not stop"
 
 
-def add_camera(factory: sessionmaker[Session], url: str, **fields: object) -> LiveCamera:
+def add_camera(factory: sessionmaker[Session], url: str, **fields: Any) -> LiveCamera:
     """Register an active camera streaming from `url`; return it as a pipeline sees it."""
     with unit_of_work(factory) as s:
         row = make_camera(s, status="active", stream_url=url, **fields)
@@ -97,7 +98,8 @@ def test_live_stream_is_recorded_as_indexed_segments(
 
     coverage = coverage_of(session_factory, camera.id)
     recorded = [c for c in coverage if c.kind == CoverageKind.RECORDED]
-    assert sorted(c.footage_id for c in recorded) == sorted(r.id for r in rows)
+    assert len(recorded) == len(rows)
+    assert {c.footage_id for c in recorded} == {r.id for r in rows}
     assert not [c for c in coverage if c.kind == CoverageKind.GAP]
 
 
