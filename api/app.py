@@ -30,6 +30,7 @@ from api.routers import (
     camera_transfer,
     camera_writes,
     cameras,
+    events,
     health,
     keys,
     users,
@@ -188,6 +189,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(camera_transfer.router, prefix=API_PREFIX)
     app.include_router(cameras.router, prefix=API_PREFIX)
     app.include_router(camera_writes.router, prefix=API_PREFIX)
+    app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(areas.router, prefix=API_PREFIX)
     app.include_router(users.router, prefix=API_PREFIX)
     app.include_router(keys.router, prefix=API_PREFIX)
