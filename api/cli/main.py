@@ -14,6 +14,7 @@ from api.cli import (
     config_commands,
     db_commands,
     demo_command,
+    events_commands,
     serve_commands,
     transfer_commands,
 )
@@ -33,6 +34,7 @@ app.add_typer(area_commands.app, name="areas")
 app.add_typer(account_commands.users_app, name="users")
 app.add_typer(account_commands.keys_app, name="keys")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(events_commands.app, name="events")
 serve_commands.register(app)
 demo_command.register(app)
 
