@@ -50,9 +50,17 @@ def free_port() -> int:
 class RtspTestServer:
     """The RTSP server subprocess: start, stop and restart on the same port; always killed."""
 
-    def __init__(self, mounts: dict[str, str], *, port: int | None = None, fps: int = 10) -> None:
+    def __init__(
+        self,
+        mounts: dict[str, str],
+        *,
+        port: int | None = None,
+        fps: int = 10,
+        auth: tuple[str, str] | None = None,
+    ) -> None:
         # mounts: "/path" -> "mp4:/file.mp4" or "h264:/file.h264" (see rtsp_server.py)
         self.mounts = mounts
+        self.auth = auth
         self.port = port or free_port()
         self.fps = fps
         self._process: subprocess.Popen[str] | None = None
@@ -68,6 +76,8 @@ class RtspTestServer:
         args = [SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port), "--fps", str(self.fps)]
         for mount, target in self.mounts.items():
             args += ["--mount", f"{mount}={target}"]
+        if self.auth:
+            args += ["--auth", ":".join(self.auth)]
         # A clean environment: the venv's variables must not leak into the system Python.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
         process = subprocess.Popen(

@@ -20,6 +20,7 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found]  # noqa: E402
 
+_ROLE = "viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
 PAY = "rtph264pay name=pay0 pt=96 config-interval=-1"
 
 
@@ -53,6 +54,15 @@ def _on_media_configure(
     pad.add_probe(Gst.PadProbeType.BUFFER, _pts_from_dts)
 
 
+def _require_basic_auth(server: GstRtspServer.RTSPServer, user_password: str) -> None:
+    user, _, password = user_password.partition(":")
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
+    auth = GstRtspServer.RTSPAuth()
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(auth)
+
+
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
@@ -60,6 +70,7 @@ def _parse() -> argparse.Namespace:
     parser.add_argument(
         "--mount", action="append", default=[], help="/path=kind:file (kind mp4 or h264)"
     )
+    parser.add_argument("--auth", default="", help="user:password required by every mount")
     return parser.parse_args()
 
 
@@ -77,9 +88,13 @@ def main() -> int:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(_launch(kind, path, args.fps))
         factory.set_shared(kind == "h264")
+        if args.auth:
+            factory.add_role_from_structure(Gst.Structure.from_string(_ROLE)[0])
         if kind == "h264":
             factory.connect("media-configure", _on_media_configure)
         mounts.add_factory(mount, factory)
+    if args.auth:
+        _require_basic_auth(server, args.auth)
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
         return 1

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from camera_registry.camera.write import WriteContext
+from camera_registry.crypto import CredentialCipher
+from camera_registry.db.unit_of_work import unit_of_work
 from config import load_settings
 from ingest.events.model import CoverageKind
 from ingest.live import CameraPipeline, LiveContext
 from ingest.runtime import IngestRuntime
-from ingest.worker import WorkerSupervisor
+from ingest.worker import WorkerSupervisor, live_cameras
+from tests.builders import make_camera
 from tests.ingest.live.test_recording import add_camera, coverage_of, footage_of, running
 from tests.support.rtsp import RtspTestServer, free_port, wait_until
 
@@ -97,3 +103,43 @@ def test_bad_streams_get_gaps_while_a_good_camera_keeps_recording(
         assert coverage[0].reason.startswith(reason)
         assert coverage[0].end > coverage[0].start
     assert not list(live_ctx.recordings_dir.rglob("*.part"))
+
+
+def test_credentials_are_used_and_a_wrong_password_is_a_gap_never_logged(
+    rtsp_missing: str | None,
+    media: dict[str, Path],
+    live_ctx: LiveContext,
+    session_factory: sessionmaker[Session],
+    cipher: CredentialCipher,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if rtsp_missing:
+        pytest.skip(rtsp_missing)
+    server = RtspTestServer({"/live": f"h264:{media['h264']}"}, auth=("viewer", "p@ss:w/rd 1"))
+    ctx = WriteContext(cipher=cipher)
+    host = server.url("/live").removeprefix("rtsp://")
+    with unit_of_work(session_factory) as s:
+        good_url = f"rtsp://viewer:{quote('p@ss:w/rd 1', safe='')}@{host}"
+        bad_url = f"rtsp://viewer:wrong-secret@{host}"
+        good_id = make_camera(s, ctx=ctx, code="GOOD", status="active", stream_url=good_url).id
+        bad_id = make_camera(s, ctx=ctx, code="BAD", status="active", stream_url=bad_url).id
+    with unit_of_work(session_factory) as s:
+        cameras = live_cameras(s, cipher=cipher)
+    with server, caplog.at_level(logging.DEBUG):
+        stop = threading.Event()
+        pipelines = [CameraPipeline(c, live_ctx, stop) for c in cameras]
+        threads = [threading.Thread(target=p.run) for p in pipelines]
+        for thread in threads:
+            thread.start()
+        try:
+            assert wait_until(lambda: len(footage_of(session_factory, good_id)) >= 1, 40)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+    gaps = coverage_of(session_factory, bad_id)
+    assert [(g.kind, g.reason) for g in gaps] == [(CoverageKind.GAP, "auth failed")]
+    assert footage_of(session_factory, bad_id) == []
+    assert "p@ss" not in caplog.text
+    assert "wrong-secret" not in caplog.text
+    assert "auth failed" in caplog.text

@@ -6,6 +6,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,17 @@ def test_events_found_in_the_stream_link_their_segments(
     assert all(e.source == "live" and e.id.startswith(f"{camera.code}@") for e in events)
     footage_ids = {r.id for r in footage_of(session_factory, camera.id)}
     assert any(set(e.footage_ids) & footage_ids for e in events)
+
+
+def test_the_sub_stream_is_analysed_and_the_main_stream_recorded(
+    rtsp_server: RtspTestServer,
+    live_ctx: LiveContext,
+    session_factory: sessionmaker[Session],
+) -> None:
+    camera = add_camera(session_factory, rtsp_server.url("/live"))
+    # The one-shot MP4 mount ends after 4 s: the sub stream reconnects, recording is unaffected.
+    camera = replace(camera, sub_stream_url=rtsp_server.url("/clip"))
+    with running(CameraPipeline(camera, live_ctx, threading.Event())) as pipeline:
+        assert wait_until(lambda: len(footage_of(session_factory, camera.id)) >= 4, 40)
+    assert pipeline.analyser.frames > 0
+    assert not [c for c in coverage_of(session_factory, camera.id) if c.kind == CoverageKind.GAP]
