@@ -12,6 +12,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -56,7 +57,7 @@ def _emit_json(value: Any) -> None:
 
 
 @contextmanager
-def _runtime(ctx: typer.Context) -> Iterator[IngestRuntime]:
+def _runtime() -> Iterator[IngestRuntime]:
     try:
         settings = load_settings()
     except ValidationError as exc:
@@ -77,7 +78,6 @@ def _owner() -> str:
 
 @app.command("file")
 def file_command(
-    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A video file, or a folder of them.")],
     camera: Annotated[str, typer.Option("--camera", help="Code of the camera that recorded.")],
     start: Annotated[
@@ -101,15 +101,14 @@ def file_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Index recorded files (queued as jobs, then run here unless --queue-only)."""
-    actor = cli_actor()
     request = FileRequest(
         camera=camera,
         start=start,
         clock_offset_s=clock_offset,
         case_number=case,
-        actor=type(actor)(actor.name, actor.role, source=actor.source, case_number=case),
+        actor=replace(cli_actor(), case_number=case),
     )
-    with _runtime(ctx) as runtime:
+    with _runtime() as runtime:
         jobs, duplicates = _queue_files(runtime, path, request)
         if queue_only:
             summary = _summary(duplicates, [], queued=[j for j, _ in jobs])
@@ -236,7 +235,6 @@ def _report(summary: dict[str, Any], json_out: bool) -> None:
 
 @app.command("jobs")
 def jobs_command(
-    ctx: typer.Context,
     state: Annotated[
         JobState | None, typer.Option("--state", help="Only jobs in this state.")
     ] = None,
@@ -244,7 +242,7 @@ def jobs_command(
     json_out: JsonOpt = False,
 ) -> None:
     """List ingest jobs, newest first."""
-    with _runtime(ctx) as runtime, runtime.unit() as session:
+    with _runtime() as runtime, runtime.unit() as session:
         rows = [_job_row(j) for j in queue.list_jobs(session, state=state, limit=limit)]
     if json_out:
         _emit_json(rows)
@@ -282,11 +280,10 @@ def _job_row(job: Any) -> dict[str, Any]:
 
 @app.command("run")
 def run_command(
-    ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run at most one job.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Run queued ingest jobs until the queue is empty (as a worker would)."""
-    with _runtime(ctx) as runtime:
+    with _runtime() as runtime:
         outcomes = run_pending_jobs(runtime, owner=_owner(), stop_after=1 if once else None)
     _report({**_summary([], outcomes, queued=[]), "jobs": len(outcomes)}, json_out)

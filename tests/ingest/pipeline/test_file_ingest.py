@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def _queue(rt: IngestRuntime, path: Path, *, camera: str = "CAM-1", case: str | 
         start=START,
         clock_offset_s=0,
         case_number=case,
-        actor=type(actor)(actor.name, actor.role, source="cli", case_number=case),
+        actor=replace(actor, case_number=case),
     )
     job = prepare_file(path, request=request, settings=rt.settings, now=utcnow())
     with rt.unit() as s:
