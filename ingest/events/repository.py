@@ -11,14 +11,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ingest.events.model import CoverageInterval, Footage, MotionEvent
 
 # Chunks of camera ids stay far below every backend's limit on bound parameters.
 _ID_CHUNK = 1000
+# What a search shows; plain rows without the per-second track load several times faster.
+EVENT_COLUMNS = (
+    MotionEvent.id,
+    MotionEvent.camera_id,
+    MotionEvent.start,
+    MotionEvent.end,
+    MotionEvent.peak_score,
+    MotionEvent.mean_score,
+    MotionEvent.area_fraction,
+    MotionEvent.box_x0,
+    MotionEvent.box_y0,
+    MotionEvent.box_x1,
+    MotionEvent.box_y1,
+    MotionEvent.zones,
+    MotionEvent.grid_mask,
+    MotionEvent.thumbnail_path,
+)
 
 
 class EventRepository:
@@ -37,7 +55,7 @@ class EventRepository:
         min_score: float | None = None,
         after: tuple[datetime, str] | None = None,
         limit: int,
-    ) -> list[MotionEvent]:
+    ) -> list[Row[Any]]:
         """Return events of these cameras overlapping [start, end), by (start, id), after a key."""
         if not camera_ids:
             return []
@@ -56,15 +74,15 @@ class EventRepository:
                     and_(MotionEvent.start == at, MotionEvent.id > event_id),
                 )
             )
-        rows: list[MotionEvent] = []
+        rows: list[Row[Any]] = []
         for chunk in _chunks(camera_ids):
             stmt = (
-                select(MotionEvent)
+                select(*EVENT_COLUMNS)
                 .where(MotionEvent.camera_id.in_(chunk), *conditions)
                 .order_by(MotionEvent.start, MotionEvent.id)
                 .limit(limit)
             )
-            rows.extend(self.session.scalars(stmt))
+            rows.extend(self.session.execute(stmt))
         rows.sort(key=lambda e: (e.start, e.id))
         return rows[:limit]
 

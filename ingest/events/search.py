@@ -7,7 +7,9 @@ import json
 import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from camera_registry.account.role import Permission
@@ -91,9 +93,11 @@ def _find_cameras(session: Session, query: EventQuery, actor: Actor) -> list[Cam
     return sorted(cameras, key=lambda c: c.code)
 
 
-def to_event_read(row: MotionEvent, code: str) -> EventRead:
+def to_event_read(row: MotionEvent | Row[Any], code: str) -> EventRead:
     """Return the read schema of an event row (thumbnail as the stored path)."""
-    return EventRead(
+    # Rows come typed from the database; skipping validation makes a 500-event answer ~10x
+    # cheaper to build.
+    return EventRead.model_construct(
         id=row.id,
         camera=code,
         start=row.start,
@@ -102,14 +106,15 @@ def to_event_read(row: MotionEvent, code: str) -> EventRead:
         mean_score=row.mean_score,
         duration_s=(row.end - row.start).total_seconds(),
         area_fraction=row.area_fraction,
-        box=EventBox(x0=row.box_x0, y0=row.box_y0, x1=row.box_x1, y1=row.box_y1),
+        box=EventBox.model_construct(x0=row.box_x0, y0=row.box_y0, x1=row.box_x1, y1=row.box_y1),
         zones=list(row.zones or []),
         grid=row.grid_mask,
         thumbnail=row.thumbnail_path,
+        clip=None,
     )
 
 
-def _accepts(row: MotionEvent, query: EventQuery, region_mask: int) -> bool:
+def _accepts(row: Row[Any], query: EventQuery, region_mask: int) -> bool:
     """Test the conditions SQL cannot answer portably: duration, zone, frame region."""
     duration = (row.end - row.start).total_seconds()
     if query.min_duration_s is not None and duration < query.min_duration_s:
@@ -119,7 +124,7 @@ def _accepts(row: MotionEvent, query: EventQuery, region_mask: int) -> bool:
     return not region_mask or bool(grid_from_hex(row.grid_mask) & region_mask)
 
 
-def _encode_cursor(row: MotionEvent) -> str:
+def _encode_cursor(row: Row[Any]) -> str:
     data = {"start": row.start.isoformat(), "id": row.id}
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
@@ -140,7 +145,7 @@ def _after(cursor: str | None) -> tuple[datetime, str] | None:
 
 def _page(
     session: Session, query: EventQuery, cameras: list[Camera], max_event: timedelta
-) -> tuple[list[MotionEvent], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     """Return up to `limit` accepted events by (start, id) and the cursor after them."""
     repo, region_mask = EventRepository(session), query.region.mask() if query.region else 0
     thinned = query.min_duration_s is not None or query.zone is not None or bool(region_mask)
