@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from shapely import geometry as sg
@@ -64,6 +65,11 @@ def to_geojson(shape: BaseGeometry) -> dict[str, Any]:
     return sg.mapping(shape)  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=8192)
 def from_geojson_text(text: str) -> BaseGeometry:
-    """Return a shape from stored GeoJSON text (already validated when stored)."""
+    """Return a shape from stored GeoJSON text (already validated when stored).
+
+    Cached by the text itself: spatial queries test the same fields of view again and again,
+    and parsing dominates their cost; shapely geometries are immutable, so sharing is safe.
+    """
     return sg.shape(json.loads(text))
