@@ -119,6 +119,12 @@ class LiveSettings(BaseModel):
     read_timeout_s: float = Field(
         10.0, ge=1.0, le=300.0, description="Silence after which a stream counts as lost."
     )
+    keyframe_timeout_s: float = Field(
+        30.0,
+        ge=2.0,
+        le=600.0,
+        description="A stream without a keyframe for this long counts as lost (undecodable).",
+    )
 
 
 class Settings(BaseSettings):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from camera_registry.crypto import StreamCredentials
-from ingest.frames import Frame
+from ingest.frames import Frame, SourceInfo
 from ingest.live_store import EventWriter, GapTracker
 from ingest.motion.base import MotionDetector
 from ingest.motion.detector import BackgroundMotionDetector
@@ -21,7 +22,14 @@ from ingest.motion.segmenter import EventSegmenter
 from ingest.motion.settings import MotionSettings
 from ingest.pipeline.analysis import Segmenter
 from ingest.recorder import SegmentRecorder
-from ingest.source.rtsp_source import Clock, RtspSource, StreamError, redact_url, utc_now
+from ingest.source.rtsp_source import (
+    Clock,
+    RtspSource,
+    StampedPacket,
+    StreamError,
+    redact_url,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +62,7 @@ class LiveOptions:
     analysis_fps: float = 5.0
     open_timeout_s: float = 10.0
     read_timeout_s: float = 10.0
+    keyframe_timeout_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,39 @@ def default_live_analysis(settings: MotionSettings | None = None) -> LiveAnalysi
     )
 
 
-SourceFactory = Callable[[str, StreamCredentials | None, LiveOptions], RtspSource]
+class StreamSource(Protocol):
+    """One connection to a stream (RtspSource; fakes in tests)."""
+
+    url: str
+
+    @property
+    def stream(self) -> Any:
+        """Return the demuxer's video stream (the remux template)."""
+        ...
+
+    @property
+    def info(self) -> SourceInfo:
+        """Return what the stream says about its video."""
+        ...
+
+    def open(self) -> None:
+        """Connect; raise StreamError with a safe reason."""
+        ...
+
+    def packets(self) -> Iterator[StampedPacket]:
+        """Yield timed packets; raise StreamError when the stream fails or ends."""
+        ...
+
+    def decode(self, item: StampedPacket, *, convert: bool = True) -> list[Frame]:
+        """Return the frames a packet completes."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
+SourceFactory = Callable[[str, StreamCredentials | None, LiveOptions], StreamSource]
 
 
 def rtsp_source(
@@ -222,10 +263,12 @@ class CameraPipeline:
             self.camera.stream_url, self.camera.credentials, self.ctx.options
         )
         delivered = False
+        keyframe_at: datetime | None = None
         try:
             source.open()
             self.recorder.begin(source.stream, source.info)
             for item in source.packets():
+                keyframe_at = self._watch_keyframes(item, keyframe_at)
                 if analyse:
                     for frame in source.decode(item, convert=self.analyser.wants(item.at)):
                         self.analyser.feed(frame)
@@ -246,6 +289,19 @@ class CameraPipeline:
             self.recorder.close()
             if analyse:
                 self.analyser.restart()
+
+    def _watch_keyframes(self, item: StampedPacket, since: datetime | None) -> datetime:
+        """Return when the last keyframe came; raise StreamError when none came for too long.
+
+        A stream that delivers packets but never a keyframe (garbage, a broken encoder) would
+        otherwise record nothing without ever counting as lost: no footage and no gap.
+        """
+        if since is None or item.packet.is_keyframe:
+            return item.at
+        waited = (item.at - since).total_seconds()
+        if waited > self.ctx.options.keyframe_timeout_s:
+            raise StreamError(f"no decodable video (no keyframe for {waited:.0f} s)")
+        return since
 
     def _note_gap(self, start: datetime, reason: str) -> None:
         try:

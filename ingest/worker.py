@@ -42,6 +42,7 @@ def live_options(runtime: IngestRuntime) -> LiveOptions:
         analysis_fps=live.analysis_fps,
         open_timeout_s=live.open_timeout_s,
         read_timeout_s=live.read_timeout_s,
+        keyframe_timeout_s=live.keyframe_timeout_s,
     )
 
 

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import av
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from camera_registry.crypto import StreamCredentials
-from ingest.live import Backoff
+from camera_registry.db.unit_of_work import unit_of_work
+from ingest.events.model import CoverageInterval, CoverageKind
+from ingest.frames import Frame, SourceInfo
+from ingest.live import Backoff, CameraPipeline, LiveCamera, LiveContext, LiveOptions
 from ingest.recorder import segment_path
 from ingest.source.rtsp_source import (
     ArrivalClock,
+    StampedPacket,
     failure_reason,
     redact_url,
     url_with_credentials,
 )
+from tests.builders import make_camera
+from tests.support.rtsp import wait_until
 
 T0 = datetime(2026, 3, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -97,3 +109,58 @@ def test_failure_reasons_never_quote_the_url(error: Exception, reason: str) -> N
 def test_segments_live_under_camera_and_utc_date() -> None:
     path = segment_path(Path("data/recordings"), "VT-1", T0 + timedelta(microseconds=123456))
     assert path == Path("data/recordings/VT-1/2026/03/12/20260312T011500.123Z.mp4")
+
+
+class KeylessSource:
+    """A connection that delivers packets, none of them a keyframe (garbage video)."""
+
+    url = "rtsp://fake/keyless"
+    stream = None
+    info = SourceInfo(width=320, height=240, fps=10.0, codec="h264", container="rtsp")
+
+    def open(self) -> None:
+        """Connect (nothing to do)."""
+
+    def packets(self) -> Iterator[StampedPacket]:
+        """Yield one non-keyframe packet a (simulated) second, for ever."""
+        start = datetime.now(UTC)
+        for i in itertools.count():
+            packet = SimpleNamespace(is_keyframe=False, pts=i, dts=i)
+            yield StampedPacket(packet, float(i), start + timedelta(seconds=i))
+
+    def decode(self, item: StampedPacket, *, convert: bool = True) -> list[Frame]:
+        """Decode nothing."""
+        return []
+
+    def close(self) -> None:
+        """Disconnect (nothing to do)."""
+
+
+def test_packets_without_keyframes_become_a_gap_not_silence(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with unit_of_work(session_factory) as s:
+        row = make_camera(s, status="active", stream_url="rtsp://fake/keyless")
+    camera = LiveCamera(id=row.id, code=row.code, stream_url="rtsp://fake/keyless")
+    ctx = LiveContext(
+        session_factory=session_factory,
+        recordings_dir=tmp_path / "recordings",
+        thumbnail_dir=tmp_path / "thumbnails",
+        options=LiveOptions(backoff_min_s=0.1, backoff_max_s=0.2, keyframe_timeout_s=5.0),
+        source_factory=lambda url, credentials, options: KeylessSource(),
+    )
+    stop = threading.Event()
+    pipeline = CameraPipeline(camera, ctx, stop)
+    thread = threading.Thread(target=pipeline.run)
+    thread.start()
+    try:
+        assert wait_until(lambda: pipeline.gaps.is_open, 20)
+    finally:
+        stop.set()
+        thread.join(20)
+    with unit_of_work(session_factory) as s:
+        rows = list(s.scalars(select(CoverageInterval)))
+    assert [(r.kind, r.reason) for r in rows] == [
+        (CoverageKind.GAP, "no decodable video (no keyframe for 6 s)")
+    ]
+    assert not (tmp_path / "recordings").exists() or not list((tmp_path / "recordings").rglob("*"))
