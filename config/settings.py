@@ -64,8 +64,14 @@ class IngestSettings(BaseModel):
         description="strptime pattern of a start time inside file names (e.g. %Y%m%d_%H%M%S); "
         "empty disables it.",
     )
-    max_window_hours: int = Field(
-        24, ge=1, le=24 * 31, description="Longest time window one event search may cover."
+    analysis_fps: float = Field(
+        10.0,
+        ge=1.0,
+        le=60.0,
+        description="Analyse at most this many frames a second of a recorded file.",
+    )
+    sensitivity: float = Field(
+        0.6, ge=0.0, le=1.0, description="Higher finds fainter changes in recorded files."
     )
     future_tolerance_s: float = Field(
         120.0, ge=0, le=3600, description="How far past now a file's start may lie (clock skew)."

@@ -87,7 +87,7 @@ def run_claimed(runtime: IngestRuntime, lease: Lease, options: RunOptions) -> Jo
         return _failed(runtime, lease, f"unknown job kind {kind!r}", retry=False)
     ctx = IngestContext(
         runtime=runtime,
-        analysis=options.analysis or default_analysis(),
+        analysis=options.analysis or default_analysis(runtime.settings.ingest),
         lease=lease,
         progress=_Heartbeat(runtime, lease, options.progress),
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from config.settings import IngestSettings
 from ingest.frames import FrameSource, Image, SourceInfo
 from ingest.motion.base import MotionDetector, MotionSample
 from ingest.motion.detector import BackgroundMotionDetector
@@ -54,13 +55,15 @@ class Analysed:
 Progress = Callable[[float], None]
 
 
-def default_analysis(settings: MotionSettings | None = None) -> Analysis:
-    """Return the real parts: PyAV file source, background motion detector, event segmenter."""
+def default_analysis(settings: IngestSettings) -> Analysis:
+    """Return the real parts (PyAV source, detector, segmenter) with the [ingest] defaults."""
     return Analysis(
         source=FileSource,
         detector=BackgroundMotionDetector,
         segmenter=EventSegmenter,
-        settings=settings or MotionSettings(),
+        settings=MotionSettings(
+            analysis_fps=settings.analysis_fps, sensitivity=settings.sensitivity
+        ),
     )
 
 
