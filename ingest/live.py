@@ -247,9 +247,9 @@ class CameraPipeline:
             reason = self._record_once(analyse=analyse)
             if self.stop.is_set():
                 break
-            last = self.recorder.segments[-1].end if self.recorder.segments else None
-            if last is not None and last > outage_start:
-                outage_start = last
+            last = self.recorder.last_segment
+            if last is not None and last.end > outage_start:
+                outage_start = last.end
             log.warning(
                 "camera %s: %s (%s)", self.camera.code, reason, redact_url(self.camera.stream_url)
             )

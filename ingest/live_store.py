@@ -34,7 +34,7 @@ class GapTracker:
         self.session_factory = session_factory
         self._row_id: int | None = None
         self._first_reason = ""
-        self.closed: list[tuple[datetime, datetime, str]] = []
+        self.closed_count = 0
 
     @property
     def is_open(self) -> bool:
@@ -70,7 +70,7 @@ class GapTracker:
             row = session.get(CoverageInterval, self._row_id)
             if row is not None:
                 row.end = max(row.end, end)
-                self.closed.append((row.start, row.end, row.reason or ""))
+                self.closed_count += 1
         self._row_id = None
 
 
@@ -89,7 +89,7 @@ class EventWriter:
         self.camera_code = camera_code
         self.session_factory = session_factory
         self.thumbnail_dir = thumbnail_dir
-        self.stored: list[str] = []
+        self.stored_count = 0
 
     def store(self, drafts: Iterable[EventDraft], *, now: datetime) -> None:
         """Write the drafts in one unit of work; a failure is logged, not raised."""
@@ -99,7 +99,8 @@ class EventWriter:
         try:
             with unit_of_work(self.session_factory) as session:
                 for draft in drafts:
-                    self.stored.append(self._upsert(session, draft, now))
+                    self._upsert(session, draft, now)
+            self.stored_count += len(drafts)
         except Exception:
             log.exception("camera %s: %d events not stored", self.camera_code, len(drafts))
 

@@ -87,7 +87,9 @@ class SegmentRecorder:
         self._template: Any = None
         self._info: SourceInfo | None = None
         self._open: _Open | None = None
-        self.segments: list[RecordedSegment] = []
+        # Counters, not lists: a worker runs for months.
+        self.segment_count = 0
+        self.last_segment: RecordedSegment | None = None
 
     def begin(self, template: Any, info: SourceInfo) -> None:
         """Take the input stream of a new connection as the template of the next segments."""
@@ -144,7 +146,8 @@ class SegmentRecorder:
         return count
 
     def _start(self, item: StampedPacket) -> _Open:
-        final = segment_path(self.recordings_dir, self.camera_code, item.at)
+        # Absolute, so clips can be cut from the footage whatever the reader's working folder.
+        final = segment_path(self.recordings_dir.resolve(), self.camera_code, item.at)
         final.parent.mkdir(parents=True, exist_ok=True)
         partial = final.with_name(f".{final.name}.part")
         container = av.open(str(partial), "w", format="mp4")
@@ -214,7 +217,8 @@ class SegmentRecorder:
         segment = RecordedSegment(
             footage.id, current.final, current.start, current.end, sha256, size
         )
-        self.segments.append(segment)
+        self.segment_count += 1
+        self.last_segment = segment
         return segment
 
 

@@ -59,9 +59,9 @@ def _summary(supervisor: WorkerSupervisor) -> list[dict[str, Any]]:
     return [
         {
             "camera": p.camera.code,
-            "segments": len(p.recorder.segments),
-            "gaps": len(p.gaps.closed),
-            "events": len(p.events.stored),
+            "segments": p.recorder.segment_count,
+            "gaps": p.gaps.closed_count,
+            "events": p.events.stored_count,
         }
         for p in supervisor.pipelines
     ]
