@@ -10,6 +10,7 @@ Run with `make bench` or `.venv/bin/python -m benchmarks.bench_event_search --ev
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.bench_registry import _database, _pct
@@ -95,43 +96,58 @@ def _event_rows(
             }
 
 
+_COLUMNS = [c.name for c in MotionEvent.__table__.columns]
+
+
+def _stamp(value: datetime) -> str:
+    # The text both drivers accept for a UTC timestamp (SQLAlchemy's SQLite storage format).
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _flat(row: dict[str, Any]) -> tuple[Any, ...]:
+    out = []
+    for name in _COLUMNS:
+        value = row[name]
+        if isinstance(value, datetime):
+            value = _stamp(value)
+        elif isinstance(value, list):
+            value = json.dumps(value)
+        out.append(value)
+    return tuple(out)
+
+
 def _bulk_load(engine: Engine, rows: Iterator[dict[str, Any]]) -> tuple[int, float]:
+    """Load rows with each driver's fastest path (COPY; executemany), bypassing the ORM."""
     started, loaded = time.perf_counter(), 0
-    if engine.dialect.name == "postgresql":
-        columns = [c.name for c in MotionEvent.__table__.columns]
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            statement = f"COPY motion_events ({quoted}) FROM STDIN"
-            with cursor.copy(statement) as copy:
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{c}"' for c in _COLUMNS)
+            with cursor.copy(f"COPY motion_events ({quoted}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([_pg_value(row[c]) for c in columns])
+                    copy.write_row(_flat(row))
                     loaded += 1
-            raw.commit()
-        finally:
-            raw.close()
-    else:
-        batch: list[dict[str, Any]] = []
-        with engine.begin() as conn:
+        else:
+            marks = ", ".join("?" for _ in _COLUMNS)
+            names = ", ".join(_COLUMNS)
+            statement = f"INSERT INTO motion_events ({names}) VALUES ({marks})"  # noqa: S608
+            cursor.execute("BEGIN")
+            batch: list[tuple[Any, ...]] = []
             for row in rows:
-                batch.append(row)
+                batch.append(_flat(row))
                 if len(batch) == 50_000:
-                    conn.execute(insert(MotionEvent), batch)
+                    cursor.executemany(statement, batch)
                     loaded += len(batch)
                     batch = []
-            if batch:
-                conn.execute(insert(MotionEvent), batch)
-                loaded += len(batch)
+            cursor.executemany(statement, batch)
+            loaded += len(batch)
+        raw.commit()
+    finally:
+        raw.close()
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return loaded, time.perf_counter() - started
-
-
-def _pg_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return "[]" if not value else repr(value)
-    return value
 
 
 def _upsert_rate(factory: sessionmaker[Session], cameras: list[tuple[int, str]], n: int) -> float:
