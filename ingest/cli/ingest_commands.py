@@ -114,7 +114,7 @@ def file_command(
             summary = _summary(duplicates, [], queued=[j for j, _ in jobs])
         else:
             outcomes = _run_now(runtime, jobs, show_progress=stderr.is_terminal)
-            summary = _summary(duplicates, outcomes, queued=[])
+            summary = _summary(duplicates, outcomes, queued=_elsewhere(jobs, outcomes))
     _report(summary, json_out)
 
 
@@ -185,6 +185,19 @@ def _run_now(
             options = RunOptions(progress=advance)
             outcomes += run_jobs(runtime, [job_id], owner=owner, options=options)
     return outcomes
+
+
+def _elsewhere(jobs: list[tuple[int, FileJob]], outcomes: list[JobOutcome]) -> list[int]:
+    # A job another worker holds (or one that ended earlier) was not run here: say so.
+    ran = {o.job_id for o in outcomes}
+    waiting = [job_id for job_id, _ in jobs if job_id not in ran]
+    for job_id in waiting:
+        stderr.print(
+            f"job {job_id} is held by another worker; see `camreg ingest jobs`",
+            highlight=False,
+            markup=False,
+        )
+    return waiting
 
 
 def _summary(

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from api.cli.main import app
 from camera_registry.db.unit_of_work import unit_of_work
 from ingest.events.model import CoverageInterval, Footage, IngestJob, MotionEvent
+from ingest.jobs import queue
 from tests.builders import make_camera
 from tests.ingest.pipeline.clips import write_clip
 
@@ -215,3 +216,19 @@ def test_missing_start_message_names_the_three_ways(cli: CliRunner, tmp_path: Pa
     text = " ".join(err.split())
     for way in ("--start", "creation_time", "filename_pattern"):
         assert way in text
+
+
+def test_a_job_another_worker_holds_is_left_to_it(
+    cli: CliRunner, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    clip = write_clip(tmp_path / "a.mp4")
+    args = ["file", str(clip), "--camera", "CAM-1", "--start", "2026-03-01T08:00:00", "--json"]
+    code, _, err = _ingest(cli, *args, "--queue-only")
+    assert code == 0, err
+    with unit_of_work(session_factory) as s:
+        assert queue.claim(s, owner="other-host:1", lease_seconds=600) is not None
+    code, out, err = _ingest(cli, *args)
+    assert code == 0, err
+    assert (out["queued"], out["indexed"]) == (1, 0)
+    assert "held by another worker" in err
+    assert _rows(session_factory)[0] == 0
