@@ -152,7 +152,7 @@ class SyntheticScene:
         for index in range(count):
             t = index / self.spec.fps
             grey = self._render(t, rng)
-            image = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+            image = np.asarray(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
             yield Frame(image=image, offset_s=t, at=self.start + timedelta(seconds=t))
 
     def _render(self, t: float, rng: np.random.Generator) -> npt.NDArray[np.uint8]:
@@ -196,7 +196,7 @@ def _backgrounds(rng: np.random.Generator, width: int, height: int) -> tuple[Flo
     moved = base.copy()
     with_pole[10:130, 250:255] = 35.0
     moved[10:130, 251:256] = 35.0
-    return with_pole, moved
+    return np.asarray(with_pole, dtype=np.float32), np.asarray(moved, dtype=np.float32)
 
 
 def _blotches(rng: np.random.Generator, width: int, height: int) -> Float:

@@ -256,7 +256,10 @@ def misses(figures: dict[str, float]) -> list[str]:
 
 def table(results: dict[str, dict[str, Tally]]) -> str:
     """Return the results as a plain text table."""
-    head = f"{'footage':<42} {'detector':<9} {'recall':>11} {'coverage':>9} {'false/h':>8} {'false s/h':>10}"
+    head = (
+        f"{'footage':<42} {'detector':<9} {'recall':>11} {'coverage':>9} "
+        f"{'false/h':>8} {'false s/h':>10}"
+    )
     lines = [head, "-" * len(head)]
     for footage, tallies in results.items():
         for name, tally in tallies.items():

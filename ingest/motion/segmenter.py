@@ -100,7 +100,7 @@ class EventSegmenter:
         return []
 
     def flush(self) -> list[EventDraft]:
-        """Close the open event at the end of the footage (a run that never persisted is dropped)."""
+        """Close the open event at the end of footage (a run that never persisted is dropped)."""
         self._run = []
         if self._open is None:
             return []

@@ -31,7 +31,7 @@ class MotionSettings(BaseModel):
         320, ge=96, le=1280, description="Frames are downscaled to this width (grey) first."
     )
     analysis_fps: float = Field(
-        10.0,
+        5.0,
         ge=1.0,
         le=60.0,
         description="Analyse at most this many frames a second; faster sources are sampled.",

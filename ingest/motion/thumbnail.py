@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cv2
+import numpy as np
 
 from ingest.frames import Image
 from ingest.motion.base import Box
@@ -17,7 +18,7 @@ def thumbnail_jpeg(image: Image, box: Box | None = None) -> bytes:
     height, width = image.shape[:2]
     if width > MAX_WIDTH:
         size = (MAX_WIDTH, max(1, round(height * MAX_WIDTH / width)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        image = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
         height, width = image.shape[:2]
     else:
         image = image.copy()

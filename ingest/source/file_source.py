@@ -27,6 +27,7 @@ class FileSource:
         self.path = Path(path)
         self.start = start
         self._threads = threads
+        self._expected_frames = 0
         self._info = self._probe()
 
     @property
@@ -37,33 +38,54 @@ class FileSource:
     def frames(self) -> Iterator[Frame]:
         """Yield decoded frames in order; raise MediaError after the last good one on damage."""
         count = 0
+        last = 0.0
         container = self._open()
         try:
             stream = container.streams.video[0]
             if self._threads:
-                # Frame-and-slice threading: decoding is the cost of indexing a file.
+                # Frame and slice threads: decoding is most of what indexing a file costs.
                 stream.thread_type = "AUTO"
             fallback = 1.0 / self._info.fps if self._info.fps > 0 else 0.0
-            for frame in self._decode(container, stream, lambda: count):
-                offset = _seconds(frame, count * fallback)
+            decoded = container.decode(stream)
+            while (frame := self._next(decoded, count)) is not None:
+                last = _seconds(frame, count * fallback)
                 yield Frame(
                     image=frame.to_ndarray(format="bgr24"),
-                    offset_s=offset,
-                    at=self.start + timedelta(seconds=offset),
+                    offset_s=last,
+                    at=self.start + timedelta(seconds=last),
                 )
                 count += 1
         finally:
             container.close()
+        self._check_complete(count, last)
+
+    def _next(self, decoded: Iterator[Any], count: int) -> Any:
+        try:
+            return next(decoded, None)
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise MediaError(
+                str(self.path), f"decoding stopped: {exc}", frames_decoded=count
+            ) from exc
+
+    def _check_complete(self, count: int, last: float) -> None:
+        """Raise MediaError when fewer frames came out than the container announced."""
         if count == 0:
             raise MediaError(str(self.path), "no frame could be decoded")
-
-    def _decode(self, container: Any, stream: Any, done: Any) -> Iterator[Any]:
-        try:
-            yield from container.decode(stream)
-        except av.error.FFmpegError as exc:
+        expected = self._expected_frames
+        # A truncated file often decodes without an error: compare with what the header says.
+        if expected > 0 and count < expected - 1:
             raise MediaError(
-                str(self.path), f"decoding stopped: {exc}", frames_decoded=done()
-            ) from exc
+                str(self.path),
+                f"truncated: {count} of {expected} frames decoded",
+                frames_decoded=count,
+            )
+        duration = self._info.duration_s
+        if expected == 0 and duration and last < duration - 2.0:
+            raise MediaError(
+                str(self.path),
+                f"truncated: frames stop at {last:.1f} s of {duration:.1f} s",
+                frames_decoded=count,
+            )
 
     def _open(self) -> Any:
         if not self.path.is_file():
@@ -88,6 +110,7 @@ class FileSource:
                 duration = float(stream.duration * stream.time_base)
             elif container.duration is not None:
                 duration = container.duration / av.time_base
+            self._expected_frames = int(stream.frames or 0)
             if not ctx.width or not ctx.height:
                 raise MediaError(str(self.path), "the video stream has no frame size")
             return SourceInfo(
