@@ -250,3 +250,28 @@ def test_clip_roles_and_missing_footage(
     )
     assert missing.status_code == 404
     assert "no recording" in missing.json()["detail"]
+
+
+def test_h265_clip_downloads_and_long_windows_are_refused(
+    client: TestClient,
+    admin: Headers,
+    session_factory: sessionmaker[Session],
+    write_context: WriteContext,
+    tmp_path: Path,
+) -> None:
+    if "libx265" not in av.codecs_available:
+        pytest.skip("this FFmpeg build has no libx265 encoder to make an H.265 source")
+    video = make_video(tmp_path / "hevc.mp4", codec="libx265")
+    with unit_of_work(session_factory) as session:
+        camera = make_camera(session, ctx=write_context, code="HEVC")
+        make_footage(session, camera, path=str(video), start=at(0), end=at(0.1), codec="hevc")
+    params = {"from": "2026-03-12T21:00:01+07:00", "to": "2026-03-12T21:00:03+07:00"}
+    answer = client.get("/api/v1/cameras/HEVC/clip", headers=admin, params=params)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "video/mp4"
+    assert answer.headers["content-disposition"].startswith("attachment")
+    assert 'filename="HEVC_20260312T210001.mp4"' in answer.headers["content-disposition"]
+    too_long = {"from": "2026-03-12T00:00:00+07:00", "to": "2026-03-20T00:00:00+07:00"}
+    refused = client.get("/api/v1/cameras/HEVC/clip", headers=admin, params=too_long)
+    assert refused.status_code == 422
+    assert "longer than 72 h" in refused.json()["detail"]

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from camera_registry.account.role import Role
-from camera_registry.actor import Actor, Scope
+from camera_registry.actor import Actor, Scope, cli_actor
+from camera_registry.area.service import import_areas
 from camera_registry.audit.model import AuditEntry
 from camera_registry.camera.model import Camera
 from camera_registry.errors import InvalidInput, PermissionDenied
@@ -184,3 +185,24 @@ def test_search_modules_import_neither_opencv_nor_pyav() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_ward_matches_cameras_that_look_into_it(session: Session, scene: Scene) -> None:
+    west, south, east, north = BOX
+    square = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    ward = {"code": "BOXWARD", "name": "Phường Hộp"}
+    document = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": ward,
+                "geometry": {"type": "Polygon", "coordinates": [square]},
+            }
+        ],
+    }
+    import_areas(session, document=document, actor=cli_actor())
+    seen = make_event(session, scene.view, start=at(1))
+    inside = make_event(session, scene.inside, start=at(2))
+    make_event(session, scene.away, start=at(3))
+    assert _search(session, bbox=None, ward="BOXWARD") == [seen.id, inside.id]
