@@ -29,6 +29,7 @@ from config import load_settings
 from ingest.events.model import JobState
 from ingest.jobs import queue
 from ingest.jobs.runner import JobOutcome, RunOptions, run_jobs, run_pending_jobs
+from ingest.pipeline.errors import IngestRefused
 from ingest.pipeline.file_job import FILE_JOB, FileJob
 from ingest.pipeline.prepare import FileRequest, prepare_file, video_files
 from ingest.pipeline.store import camera_id, footage_by_hash
@@ -122,6 +123,12 @@ def _queue_files(
     runtime: IngestRuntime, path: Path, request: FileRequest
 ) -> tuple[list[tuple[int, FileJob]], list[dict[str, Any]]]:
     files = video_files(path)
+    if request.start and len(files) > 1:
+        raise IngestRefused(
+            f"{path}: --start gives one time for {len(files)} files; leave it out and let each "
+            "file's name (ingest.filename_pattern) or container creation_time give its start, "
+            "or ingest the files one by one"
+        )
     with runtime.unit() as session:
         camera_id(session, request.camera)
     now = utcnow()

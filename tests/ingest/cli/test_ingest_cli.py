@@ -118,17 +118,29 @@ def test_folder_is_ingested_file_by_file(
     cli: CliRunner, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     folder = tmp_path / "export"
-    folder.mkdir()
-    write_clip(folder / "b.mkv", seed=2)
-    write_clip(folder / "a.mp4", seed=1)
+    (folder / "day2").mkdir(parents=True)
+    write_clip(folder / "day2" / "cam_20260302_093000.mkv", seed=2)
+    write_clip(folder / "cam_20260301_080000.mp4", seed=1)
+    write_clip(folder / "unnamed.mp4", seed=3, creation_time="2026-03-03T01:00:00.000000Z")
     (folder / "notes.txt").write_text("not a video, ignored")
-    code, out, err = _ingest(
-        cli, "file", str(folder), "--camera", "CAM-1", "--start", "2026-03-01T08:00:00", "--json"
-    )
+    code, _, err = _ingest(cli, "file", str(folder), "--camera", "CAM-1", "--start", "2026-03-01")
+    assert code == 2
+    assert "one time for 3 files" in " ".join(err.split())
+    named = CliRunner(env={**cli.env, "CAMREG_INGEST__FILENAME_PATTERN": "%Y%m%d_%H%M%S"})
+    code, out, err = _ingest(named, "file", str(folder), "--camera", "CAM-1", "--json")
     assert code == 0, err
-    assert [f["file"] for f in out["files"]] == ["a.mp4", "b.mkv"]
-    assert (out["indexed"], out["frames"], out["footage_seconds"]) == (2, 60, 6.0)
-    assert _rows(session_factory)[0] == 2
+    assert [f["file"] for f in out["files"]] == [
+        "cam_20260301_080000.mp4",
+        "cam_20260302_093000.mkv",
+        "unnamed.mp4",
+    ]
+    assert [f["start"] for f in out["files"]] == [
+        "2026-03-01T01:00:00+00:00",
+        "2026-03-02T02:30:00+00:00",
+        "2026-03-03T01:00:00+00:00",
+    ]
+    assert (out["indexed"], out["frames"], out["footage_seconds"]) == (3, 90, 9.0)
+    assert _rows(session_factory) == (3, 3, 3)
 
 
 def test_queue_only_then_a_worker_runs_the_job(
