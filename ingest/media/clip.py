@@ -29,6 +29,10 @@ class FootageMissing(NotFound):
     """No recording covers the requested range."""
 
 
+class FootageUnreadable(NotFound):
+    """A recording the index lists cannot be opened or demuxed."""
+
+
 @dataclass(frozen=True)
 class ClipSource:
     """One recording: its file and the wall-clock time of its first and after its last frame."""
@@ -232,11 +236,21 @@ def cut_clip(
     try:
         for source in chosen:
             before = writer.packets
-            _copy_source(writer, source, start, end)
+            try:
+                _copy_source(writer, source, start, end)
+            except (OSError, av.FFmpegError) as exc:
+                # The name only: callers of the API must not learn the server's folders.
+                raise FootageUnreadable(
+                    f"recording {source.path.name} is missing or unreadable; check the store"
+                ) from exc
             used += writer.packets > before
-    finally:
+    except BaseException:
         if writer.container is not None:
             writer.container.close()
+        out_path.unlink(missing_ok=True)
+        raise
+    if writer.container is not None:
+        writer.container.close()
     if writer.clip_start is None or writer.packets == 0:
         out_path.unlink(missing_ok=True)
         raise FootageMissing("the recordings hold no video frames in that time range")

@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 import pytest
 
-from ingest.media.clip import ClipSource, FootageMissing, cut_clip
+from ingest.media.clip import ClipSource, FootageMissing, FootageUnreadable, cut_clip
 from tests.ingest.media.video import FPS, decoded_frames, make_video, packet_payloads
 
 T0 = datetime(2026, 3, 12, 14, 0, tzinfo=UTC)
@@ -93,3 +93,13 @@ def test_h265_is_remuxed_as_hvc1_for_download(tmp_path: Path) -> None:
     with av.open(str(out)) as result:
         assert result.streams.video[0].codec_tag == "hvc1"
         assert result.metadata["creation_time"].startswith("2026-03-12T14:00:02")
+
+
+def test_missing_or_broken_recording_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    out = tmp_path / "clip.mp4"
+    for path in (tmp_path / "gone.mp4", broken):
+        with pytest.raises(FootageUnreadable, match=path.name):
+            cut_clip([_source(path, 0)], _s(1), _s(2), out)
+        assert not out.exists()
