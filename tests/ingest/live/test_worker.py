@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -19,10 +20,13 @@ from camera_registry.camera.write import WriteContext
 from camera_registry.crypto import CredentialCipher
 from camera_registry.db.unit_of_work import unit_of_work
 from camera_registry.errors import CameraNotFound, InvalidInput
-from ingest.events.model import CoverageKind
-from ingest.worker import live_cameras
+from config import load_settings
+from ingest.events.model import CoverageKind, Footage, FootageKind, IngestJob, JobState
+from ingest.runtime import IngestRuntime
+from ingest.worker import WorkerSupervisor, live_cameras, live_context
 from tests.builders import make_camera
 from tests.ingest.live.test_recording import coverage_of, footage_of
+from tests.ingest.pipeline.clips import write_clip
 from tests.support.rtsp import RtspTestServer, wait_until
 
 URL = "rtsp://127.0.0.1:1/main"
@@ -139,3 +143,33 @@ def test_worker_command_records_and_stops_cleanly_on_sigterm(
     files = {str(p) for p in recordings.rglob("*.mp4")}
     assert files == {f.path for f in footage_of(session_factory, camera_id)}
     assert all(c.kind == CoverageKind.RECORDED for c in coverage_of(session_factory, camera_id))
+
+
+def test_worker_runs_queued_file_jobs(
+    database_url: str, tmp_path: Path, session_factory: sessionmaker[Session]
+) -> None:
+    with unit_of_work(session_factory) as s:
+        make_camera(s, code="CAM-1")
+    env = {"CAMREG_DATABASE_URL": database_url, "CAMREG_DATA_DIR": str(tmp_path / "var")}
+    clip = write_clip(tmp_path / "a.mp4")
+    args = ["file", str(clip), "--camera", "CAM-1", "--start", "2026-03-01T08:00", "--queue-only"]
+    queued = CliRunner(env=env).invoke(app, ["ingest", *args])
+    assert queued.exit_code == 0, queued.stderr
+    runtime = IngestRuntime.from_settings(
+        load_settings(database_url=database_url, data_dir=tmp_path / "var")
+    )
+    supervisor = WorkerSupervisor(runtime, [], live_context(runtime))
+
+    def states() -> list[JobState]:
+        with unit_of_work(session_factory) as s:
+            return list(s.scalars(select(IngestJob.state)))
+
+    try:
+        supervisor.start()
+        assert wait_until(lambda: states() == [JobState.DONE], 60)
+    finally:
+        supervisor.request_stop()
+        assert supervisor.join(30)
+        runtime.close()
+    with unit_of_work(session_factory) as s:
+        assert [f.kind for f in s.scalars(select(Footage))] == [FootageKind.FILE]
