@@ -34,6 +34,8 @@ from ingest.pipeline.file_job import FILE_JOB, FileJob
 from ingest.pipeline.prepare import FileRequest, prepare_file, video_files
 from ingest.pipeline.store import camera_id, footage_by_hash
 from ingest.runtime import IngestRuntime
+from ingest.source.errors import MediaError
+from ingest.source.file_source import FileSource
 
 app = typer.Typer(help="Index recorded footage into the motion-event index.", no_args_is_help=True)
 stderr = Console(stderr=True)
@@ -184,7 +186,7 @@ def _run_now(
     )
     with Progress(*columns, console=stderr, transient=True) as bar:
         for job_id, job in jobs:
-            task = bar.add_task(job.original_name, total=None)
+            task = bar.add_task(job.original_name, total=_duration(job))
 
             def advance(offset_s: float, task: Any = task) -> None:
                 bar.update(task, completed=offset_s)
@@ -205,6 +207,14 @@ def _elsewhere(jobs: list[tuple[int, FileJob]], outcomes: list[JobOutcome]) -> l
             markup=False,
         )
     return waiting
+
+
+def _duration(job: FileJob) -> float | None:
+    # Only sizes the progress bar; a file that cannot be probed fails properly in its job.
+    try:
+        return FileSource(Path(job.path), job.start).info.duration_s
+    except MediaError:
+        return None
 
 
 def _summary(
