@@ -64,8 +64,8 @@ class SegmentRecorder:
     """Remux one camera's main-stream packets into ~segment_seconds MP4 files cut at keyframes.
 
     A segment is written under a temporary name and appears under its final name only when it
-    is complete; its Footage row (kind segment, storage recorded) and RECORDED coverage are
-    written in one unit of work, and the file is removed again if that fails.
+    is complete; then its Footage row (kind segment, storage recorded) and RECORDED coverage are
+    written in one unit of work.
     """
 
     def __init__(
@@ -127,12 +127,20 @@ class SegmentRecorder:
             return None
         try:
             current.container.close()
-            return self._index(current)
+            sha256, size = hash_file(current.partial)
+            # Only a complete file gets the final name.
+            current.partial.replace(current.final)
         except Exception:
-            # A segment that cannot be finished or indexed must not stay behind half-written.
             log.exception("camera %s: segment %s dropped", self.camera_code, current.final.name)
             current.partial.unlink(missing_ok=True)
-            current.final.unlink(missing_ok=True)
+            return None
+        try:
+            return self._index(current, sha256, size)
+        except Exception:
+            # The file is complete evidence: keep it (`camreg ingest file` can index it later).
+            log.exception(
+                "camera %s: segment %s kept, not indexed", self.camera_code, current.final
+            )
             return None
 
     def remove_partials(self) -> int:
@@ -178,8 +186,7 @@ class SegmentRecorder:
         fps = self._info.fps if self._info is not None else 0.0
         return 1.0 / fps if fps > 0 else 0.0
 
-    def _index(self, current: _Open) -> RecordedSegment:
-        sha256, size = hash_file(current.partial)
+    def _index(self, current: _Open, sha256: str, size: int) -> RecordedSegment:
         info = self._info
         with unit_of_work(self.session_factory) as session:
             footage = Footage(
@@ -212,8 +219,6 @@ class SegmentRecorder:
                 )
             )
             link_events(session, camera_id=self.camera_id, footage=footage)
-            # Renamed inside the unit of work: a failed commit removes the file (see close()).
-            current.partial.replace(current.final)
         segment = RecordedSegment(
             footage.id, current.final, current.start, current.end, sha256, size
         )
