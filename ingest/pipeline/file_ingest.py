@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from camera_registry.clock import utcnow
 from camera_registry.db.unit_of_work import unit_of_work
 from ingest.events.model import FootageStorage
@@ -66,21 +68,26 @@ def ingest_file(job: FileJob, ctx: IngestContext) -> FileResult:
 def _duplicate(job: FileJob, ctx: IngestContext) -> FileResult | None:
     with unit_of_work(ctx.runtime.session_factory) as session:
         camera_id(session, job.camera)
-        known = footage_by_hash(session, job.sha256)
-        if known is None:
-            return None
-        result = FileResult(
-            status="duplicate",
-            file=job.original_name,
-            camera=job.camera,
-            sha256=job.sha256,
-            footage_id=known.id,
-            start=known.start,
-            end=known.end,
-        )
-        if ctx.lease is not None:
-            queue.complete(session, ctx.lease, result=result.as_dict())
-        return result
+        return _finish_if_known(session, job, ctx.lease)
+
+
+def _finish_if_known(session: Session, job: FileJob, lease: Lease | None) -> FileResult | None:
+    """Complete the job as a duplicate when footage with the same hash is stored."""
+    known = footage_by_hash(session, job.sha256)
+    if known is None:
+        return None
+    result = FileResult(
+        status="duplicate",
+        file=job.original_name,
+        camera=job.camera,
+        sha256=job.sha256,
+        footage_id=known.id,
+        start=known.start,
+        end=known.end,
+    )
+    if lease is not None:
+        queue.complete(session, lease, result=result.as_dict())
+    return result
 
 
 def _write_thumbnails(job: FileJob, analysed: Analysed, folder: Path) -> dict[str, Path]:
@@ -105,9 +112,10 @@ def _commit(
         if ctx.lease is not None:
             # Lock the job first: a worker whose lease was taken over stops here, writing nothing.
             queue.guard(session, ctx.lease)
-        known = footage_by_hash(session, job.sha256)
-        if known is not None:
-            raise IngestRefused(f"{job.original_name}: indexed meanwhile as footage {known.id}")
+        # Another job may have stored the same content while this one decoded.
+        duplicate = _finish_if_known(session, job, ctx.lease)
+        if duplicate is not None:
+            return duplicate
         footage = store_indexed_file(
             session,
             job=job,
