@@ -273,8 +273,8 @@ class BackgroundMotionDetector:
 
 def _label(changed: Mask) -> _Regions:
     """Clean the changed pixels (drop specks and thin edges, join parts) and label regions."""
-    cleaned = cv2.morphologyEx(changed.view(np.uint8), cv2.MORPH_OPEN, _OPEN)
-    cleaned = np.asarray(cv2.morphologyEx(cleaned, cv2.MORPH_CLOSE, _CLOSE), dtype=np.uint8)
+    opened = cv2.morphologyEx(changed.view(np.uint8), cv2.MORPH_OPEN, _OPEN)
+    cleaned: Bytes = np.asarray(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, _CLOSE), dtype=np.uint8)
     pixels = np.flatnonzero(cleaned)
     if pixels.size == 0:
         return _Regions(pixels, np.zeros(0, dtype=np.int32), 1, cleaned)
