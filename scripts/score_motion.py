@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -283,14 +284,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = misses(overall)
     if args.json:
         doc = {
-            footage: {name: {**t.figures(), **_counts(t)} for name, t in tallies.items()}
+            footage: {name: {**_finite(t.figures()), **_counts(t)} for name, t in tallies.items()}
             for footage, tallies in results.items()
         }
         print(json.dumps({"targets": TARGETS, "results": doc, "missed": failed}, indent=2))
     else:
         print(table(results))
+        scored = results["overall"]["detector"]
+        quiet_min = (scored.hours * 3600 - scored.episode_s) / 60
+        print(
+            f"scored for coverage and false alarms: {scored.hours * 60:.1f} min of footage, "
+            f"{quiet_min:.1f} min of it without activity"
+        )
         print(f"targets: {TARGETS}; detector misses: {', '.join(failed) or 'none'}")
     return 1 if failed else 0
+
+
+def _finite(figures: dict[str, float]) -> dict[str, float | None]:
+    """Return the figures with NaN (nothing to measure) as None, which JSON can carry."""
+    return {k: None if math.isnan(v) else v for k, v in figures.items()}
 
 
 def _counts(tally: Tally) -> dict[str, object]:
