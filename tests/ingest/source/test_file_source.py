@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -118,3 +119,24 @@ def test_truncated_clip_yields_its_frames_then_reports(tmp_path: Path) -> None:
     assert error is not None
     assert "truncated" in error.reason
     assert error.frames_decoded == seen
+
+
+@pytest.mark.parametrize("prefetch", [0, 4])
+def test_stopping_early_releases_the_decoder(prefetch: int) -> None:
+    before = threading.active_count()
+    frames = FileSource(CLIP, START, prefetch=prefetch).frames()
+    first = next(frames)
+    assert first.offset_s == 0.0
+    frames.close()  # type: ignore[attr-defined]
+    assert threading.active_count() == before
+
+
+def test_inline_and_prefetched_decoding_agree() -> None:
+    inline = [
+        f.offset_s for f in FileSource(FOOTAGE / "people-detection.gif", START, prefetch=0).frames()
+    ]
+    ahead = [
+        f.offset_s for f in FileSource(FOOTAGE / "people-detection.gif", START, prefetch=4).frames()
+    ]
+    assert inline == ahead
+    assert len(inline) == 23
