@@ -131,6 +131,12 @@ class LiveSettings(BaseModel):
         le=600.0,
         description="A stream without a keyframe for this long counts as lost (undecodable).",
     )
+    refresh_seconds: float = Field(
+        60.0,
+        ge=1.0,
+        le=3600.0,
+        description="How often the worker rereads the camera list (activations, decommissions).",
+    )
 
 
 class Settings(BaseSettings):

@@ -66,20 +66,24 @@ def credential_cipher(runtime: IngestRuntime) -> CredentialCipher:
 
 
 def live_cameras(
-    session: Session, *, cipher: CredentialCipher | None, codes: Sequence[str] = ()
+    session: Session,
+    *,
+    cipher: CredentialCipher | None,
+    codes: Sequence[str] = (),
+    strict: bool = True,
 ) -> list[LiveCamera]:
-    """Return the active cameras with a stream URL (only `codes` when given; they must exist)."""
+    """Return the active cameras with a stream URL (only `codes`; `strict`: they must qualify)."""
     query = select(Camera).order_by(Camera.code)
     if codes:
         query = query.where(Camera.code.in_(codes))
     rows = list(session.scalars(query))
     missing = sorted(set(codes) - {row.code for row in rows})
-    if missing:
+    if strict and missing:
         raise CameraNotFound(
             f"no camera with code {', '.join(map(repr, missing))}; "
             "check `camreg cameras list` (codes are case-sensitive)"
         )
-    if codes:
+    if strict and codes:
         idle = [f"{r.code} ({r.status})" for r in rows if r.status != CameraStatus.ACTIVE]
         idle += [f"{r.code} (no stream URL)" for r in rows if not r.stream_url]
         if idle:
@@ -115,38 +119,93 @@ def _live_camera(row: Camera, cipher: CredentialCipher | None) -> LiveCamera:
 
 
 @dataclass
+class _Running:
+    camera: LiveCamera
+    pipeline: CameraPipeline
+    stop: threading.Event
+    thread: threading.Thread
+
+
+@dataclass
 class WorkerSupervisor:
-    """Run a pipeline thread per camera and a job thread until `stop` is set."""
+    """Run a pipeline thread per camera and a job thread until `stop` is set.
+
+    With `load`, the camera list is read again every `refresh_s` seconds: newly active cameras
+    start, cameras no longer active (decommissioned, consent withdrawn) stop, and cameras whose
+    stream settings changed restart.
+    """
 
     runtime: IngestRuntime
     cameras: list[LiveCamera]
     ctx: LiveContext
     run_jobs: bool = True
+    load: Callable[[], list[LiveCamera]] | None = None
+    refresh_s: float = 60.0
     stop: threading.Event = field(default_factory=threading.Event)
     pipelines: list[CameraPipeline] = field(default_factory=list)
+    _running: dict[int, _Running] = field(default_factory=dict)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
-        """Start every pipeline (and the job runner) in its own thread."""
-        for camera in self.cameras:
-            pipeline = CameraPipeline(camera, self.ctx, self.stop)
-            self.pipelines.append(pipeline)
-            self._spawn(f"live-{camera.code}", pipeline.run)
+        """Start every pipeline (and the job runner and camera refresh) in its own thread."""
+        with self._lock:
+            for camera in self.cameras:
+                self._start_camera(camera)
         if self.run_jobs:
             self._spawn("ingest-jobs", self._run_jobs)
+        if self.load is not None:
+            self._spawn("camera-refresh", self._run_refresh)
         log.info("worker: %d cameras started", len(self.cameras))
 
     def request_stop(self) -> None:
         """Ask every thread to finish (segments are closed and indexed on the way out)."""
-        self.stop.set()
+        with self._lock:
+            self.stop.set()
+            for running in self._running.values():
+                running.stop.set()
 
     def join(self, timeout_s: float | None = None) -> bool:
         """Wait for the threads; return True when all of them ended."""
-        for thread in self._threads:
+        for thread in list(self._threads):
             thread.join(timeout_s)
         return not any(t.is_alive() for t in self._threads)
 
-    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+    def streaming(self) -> list[LiveCamera]:
+        """Return the cameras whose pipelines run (or are still closing after a stop)."""
+        with self._lock:
+            return [running.camera for running in self._running.values()]
+
+    def refresh(self, cameras: list[LiveCamera]) -> None:
+        """Start, stop or restart pipelines so that exactly `cameras` are streamed."""
+        wanted = {camera.id: camera for camera in cameras}
+        with self._lock:
+            leaving = [r for i, r in self._running.items() if wanted.get(i) != r.camera]
+            for running in leaving:
+                log.info(
+                    "worker: camera %s stops (no longer active or changed)", running.camera.code
+                )
+                running.stop.set()
+        for running in leaving:
+            # The old pipeline closes its segment before a new one opens the same camera.
+            running.thread.join(self.ctx.options.read_timeout_s + self.ctx.options.open_timeout_s)
+        with self._lock:
+            for running in leaving:
+                del self._running[running.camera.id]
+            self._threads = [t for t in self._threads if t.is_alive()]
+            for camera_id, camera in wanted.items():
+                if camera_id not in self._running and not self.stop.is_set():
+                    log.info("worker: camera %s starts", camera.code)
+                    self._start_camera(camera)
+
+    def _start_camera(self, camera: LiveCamera) -> None:
+        own_stop = threading.Event()
+        pipeline = CameraPipeline(camera, self.ctx, own_stop)
+        self.pipelines.append(pipeline)
+        thread = self._spawn(f"live-{camera.code}", pipeline.run)
+        self._running[camera.id] = _Running(camera, pipeline, own_stop, thread)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> threading.Thread:
         def guarded() -> None:
             try:
                 target()
@@ -157,6 +216,15 @@ class WorkerSupervisor:
         thread = threading.Thread(target=guarded, name=name)
         self._threads.append(thread)
         thread.start()
+        return thread
+
+    def _run_refresh(self) -> None:
+        assert self.load is not None
+        while not self.stop.wait(self.refresh_s):
+            try:
+                self.refresh(self.load())
+            except Exception:
+                log.exception("worker: camera list not refreshed")
 
     def _run_jobs(self) -> None:
         owner = f"worker:{socket.gethostname()}:{os.getpid()}"
@@ -171,8 +239,10 @@ class WorkerSupervisor:
                 self.stop.wait(JOB_POLL_S)
 
 
-def load_live_cameras(runtime: IngestRuntime, codes: Sequence[str]) -> list[LiveCamera]:
-    """Load the cameras to stream in one unit of work."""
+def load_live_cameras(
+    runtime: IngestRuntime, codes: Sequence[str], *, strict: bool = True
+) -> list[LiveCamera]:
+    """Load the cameras to stream in one unit of work (`strict`: refuse unknown or idle codes)."""
     cipher = credential_cipher(runtime)
     with unit_of_work(runtime.session_factory) as session:
-        return live_cameras(session, cipher=cipher, codes=codes)
+        return live_cameras(session, cipher=cipher, codes=codes, strict=strict)

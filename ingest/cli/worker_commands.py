@@ -99,7 +99,15 @@ def worker_command(
             _fail(exc.message)
         if not cameras:
             stderr.print("no active camera with a stream URL; only jobs are run", highlight=False)
-        supervisor = WorkerSupervisor(runtime, cameras, live_context(runtime), run_jobs=jobs)
+        codes = camera or []
+        supervisor = WorkerSupervisor(
+            runtime,
+            cameras,
+            live_context(runtime),
+            run_jobs=jobs,
+            load=lambda: load_live_cameras(runtime, codes, strict=False),
+            refresh_s=settings.live.refresh_seconds,
+        )
         with _stop_on_signals(supervisor):
             supervisor.start()
             supervisor.stop.wait(once_seconds)

@@ -11,14 +11,16 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from camera_registry.camera.write import WriteContext
+from camera_registry.actor import cli_actor
+from camera_registry.camera.model import CameraStatus
+from camera_registry.camera.write import WriteContext, set_status
 from camera_registry.crypto import CredentialCipher
 from camera_registry.db.unit_of_work import unit_of_work
 from config import load_settings
 from ingest.events.model import CoverageKind
 from ingest.live import CameraPipeline, LiveContext
 from ingest.runtime import IngestRuntime
-from ingest.worker import WorkerSupervisor, live_cameras
+from ingest.worker import WorkerSupervisor, live_cameras, load_live_cameras
 from tests.builders import make_camera
 from tests.ingest.live.test_recording import add_camera, coverage_of, footage_of, running
 from tests.support.rtsp import RtspTestServer, free_port, wait_until
@@ -143,3 +145,46 @@ def test_credentials_are_used_and_a_wrong_password_is_a_gap_never_logged(
     assert "p@ss" not in caplog.text
     assert "wrong-secret" not in caplog.text
     assert "auth failed" in caplog.text
+
+
+def test_running_worker_follows_activations_and_decommissions(
+    rtsp_server: RtspTestServer,
+    live_ctx: LiveContext,
+    session_factory: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    first = add_camera(session_factory, rtsp_server.url("/live"))
+    with unit_of_work(session_factory) as s:
+        later_id = make_camera(s, code="LATER", stream_url=rtsp_server.url("/live")).id
+    settings = load_settings(database_url=database_url, data_dir=tmp_path / "var")
+    runtime = IngestRuntime.from_settings(settings)
+    supervisor = WorkerSupervisor(
+        runtime,
+        [first],
+        live_ctx,
+        run_jobs=False,
+        load=lambda: load_live_cameras(runtime, [], strict=False),
+        refresh_s=0.5,
+    )
+    try:
+        supervisor.start()
+        assert wait_until(lambda: len(footage_of(session_factory, first.id)) >= 1, 40)
+        with unit_of_work(session_factory) as s:
+            set_status(s, code="LATER", status=CameraStatus.ACTIVE, actor=cli_actor())
+        assert wait_until(lambda: len(footage_of(session_factory, later_id)) >= 1, 40)
+        with unit_of_work(session_factory) as s:
+            set_status(s, code=first.code, status=CameraStatus.DECOMMISSIONED, actor=cli_actor())
+        first_pipeline = supervisor.pipelines[0]
+        assert wait_until(lambda: first.id not in {c.id for c in supervisor.streaming()}, 30)
+        closed = len(footage_of(session_factory, first.id))
+        count_later = len(footage_of(session_factory, later_id))
+        assert wait_until(lambda: len(footage_of(session_factory, later_id)) > count_later, 40)
+    finally:
+        supervisor.request_stop()
+        assert supervisor.join(30)
+        runtime.close()
+    # Nothing more was recorded of the decommissioned camera once its pipeline stopped.
+    assert len(footage_of(session_factory, first.id)) == closed
+    assert first_pipeline.recorder.segment_count == closed
+    assert not list(live_ctx.recordings_dir.rglob("*.part"))

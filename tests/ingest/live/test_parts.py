@@ -136,6 +136,7 @@ class KeylessSource:
         """Disconnect (nothing to do)."""
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_packets_without_keyframes_become_a_gap_not_silence(
     session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:

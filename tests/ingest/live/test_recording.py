@@ -30,6 +30,8 @@ from tests.builders import make_camera
 from tests.support.rtsp import RtspTestServer, wait_until
 
 pytestmark = pytest.mark.rtsp
+# The first test runs on both databases; the others exercise streaming, not SQL.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @contextmanager
@@ -104,6 +106,7 @@ def test_live_stream_is_recorded_as_indexed_segments(
     assert not [c for c in coverage if c.kind == CoverageKind.GAP]
 
 
+@SQLITE_ONLY
 def test_segments_copy_packets_without_reencoding(
     rtsp_server: RtspTestServer,
     live_ctx: LiveContext,
@@ -144,6 +147,7 @@ def length_prefixed_slices(data: bytes) -> list[bytes]:
     return [nal for nal in nals if nal and nal[0] & 0x1F in (1, 5)]
 
 
+@SQLITE_ONLY
 def test_events_found_in_the_stream_link_their_segments(
     rtsp_server: RtspTestServer,
     live_ctx: LiveContext,
@@ -162,6 +166,7 @@ def test_events_found_in_the_stream_link_their_segments(
     assert any(set(e.footage_ids) & footage_ids for e in events)
 
 
+@SQLITE_ONLY
 def test_the_sub_stream_is_analysed_and_the_main_stream_recorded(
     rtsp_server: RtspTestServer,
     live_ctx: LiveContext,
