@@ -1,9 +1,11 @@
 """Cut a clip from recordings by remuxing (no re-encode): from the keyframe at or before the start.
 
 The clip is an MP4 (`movflags=faststart`, so a browser can start playing before the end has
-arrived) whose `creation_time` is the wall-clock time of its first frame. Packets are copied as
-they are; only their timestamps move onto the clip's timeline, so the picture is bit-identical to
-the recording. Only the first video stream is copied.
+arrived) whose `creation_time` is the wall-clock time of its first frame. MP4 keeps that time in
+whole seconds, so the exact time (microseconds, UTC) is also written as the comment
+`first frame at <ISO 8601>`. Packets are copied as they are; only their timestamps move onto the
+clip's timeline, so the picture is bit-identical to the recording. Only the first video stream
+is copied.
 """
 
 from __future__ import annotations
@@ -84,9 +86,9 @@ class _Writer:
         self.container = av.open(
             str(self.out_path), "w", format="mp4", options={"movflags": "+faststart"}
         )
-        self.container.metadata["creation_time"] = clip_start.astimezone(UTC).strftime(
-            "%Y-%m-%dT%H:%M:%S.%fZ"
-        )
+        exact = clip_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        self.container.metadata["creation_time"] = exact
+        self.container.metadata["comment"] = f"first frame at {exact}"
         self.stream = self.container.add_stream_from_template(template)
         if self.codec == "hevc":
             # Apple players and browsers only recognise HEVC in MP4 under the hvc1 tag.

@@ -103,3 +103,13 @@ def test_missing_or_broken_recording_is_a_clear_error(tmp_path: Path) -> None:
         with pytest.raises(FootageUnreadable, match=path.name):
             cut_clip([_source(path, 0)], _s(1), _s(2), out)
         assert not out.exists()
+
+
+def test_exact_start_is_kept_beside_the_whole_second_creation_time(tmp_path: Path) -> None:
+    source = make_video(tmp_path / "src.mp4")
+    out = tmp_path / "clip.mp4"
+    info = cut_clip([_source(source, 0.25)], _s(2.5), _s(4), out)
+    assert info.start == _s(2.25)
+    with av.open(str(out)) as result:
+        assert result.metadata["creation_time"] == "2026-03-12T14:00:02.000000Z"
+        assert result.metadata["comment"] == "first frame at 2026-03-12T14:00:02.250000Z"
