@@ -213,7 +213,9 @@ class WorkerSupervisor:
                 # One thread's failure must never take the others down.
                 log.exception("worker: %s ended with an error", name)
 
-        thread = threading.Thread(target=guarded, name=name)
+        # Daemon threads: a pipeline stuck past the stop grace period must not keep the process
+        # alive; every other pipeline has closed its segment by then.
+        thread = threading.Thread(target=guarded, name=name, daemon=True)
         self._threads.append(thread)
         thread.start()
         return thread
