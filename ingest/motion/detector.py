@@ -278,8 +278,11 @@ def _label(changed: Mask) -> _Regions:
     pixels = np.flatnonzero(cleaned)
     if pixels.size == 0:
         return _Regions(pixels, np.zeros(0, dtype=np.int32), 1, cleaned)
-    count, labels = cv2.connectedComponents(cleaned, connectivity=8)
-    return _Regions(pixels, labels.ravel()[pixels].astype(np.int32), int(count), cleaned)
+    # Labelling only the box around the changes: usually a small part of the frame.
+    x, y, w, h = cv2.boundingRect(cleaned)
+    count, labels = cv2.connectedComponents(cleaned[y : y + h, x : x + w], connectivity=8)
+    rows, cols = np.divmod(pixels, cleaned.shape[1])
+    return _Regions(pixels, labels[rows - y, cols - x].astype(np.int32), int(count), cleaned)
 
 
 def _quiet(frame: Frame) -> MotionSample:
