@@ -275,3 +275,18 @@ def test_h265_clip_downloads_and_long_windows_are_refused(
     refused = client.get("/api/v1/cameras/HEVC/clip", headers=admin, params=too_long)
     assert refused.status_code == 422
     assert "longer than 72 h" in refused.json()["detail"]
+
+
+def test_post_region_cells_and_damaged_cursor(
+    client: TestClient, admin: Headers, seeded: Seeded
+) -> None:
+    body = {**WINDOW, "bbox": [WEST, SOUTH, EAST, NORTH], "region": {"cells": [0]}}
+    answer = client.post("/api/v1/events/search", headers=admin, json=body)
+    assert [e["id"] for e in answer.json()["events"]] == [seeded.seen, seeded.inside]
+    body["region"] = {"cells": [200]}
+    assert client.post("/api/v1/events/search", headers=admin, json=body).status_code == 422
+    damaged = client.get(
+        "/api/v1/events", headers=admin, params={**WINDOW, "bbox": BOX, "cursor": "x"}
+    )
+    assert damaged.status_code == 422
+    assert "cursor" in damaged.json()["detail"]
