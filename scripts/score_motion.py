@@ -158,72 +158,79 @@ def sample_footage() -> list[Footage]:
     return out
 
 
+# A street at night: sensor noise, drift, a swaying pole, leaves; walkers and one who stands.
+NIGHT = SceneSpec(
+    duration_s=600,
+    seed=11,
+    light=0.4,
+    noise=7,
+    drift=0.15,
+    sway=True,
+    flicker=True,
+    walkers=(
+        Walker(40),
+        Walker(250, leftwards=True, y=125),
+        Walker(330, stop_x=140, stand_s=30),
+        Walker(480, speed=45),
+    ),
+)
+# By day with strong drift and the lights switched twice while nobody is there.
+DAY = SceneSpec(
+    duration_s=600,
+    seed=12,
+    noise=2,
+    drift=0.3,
+    sway=True,
+    flicker=True,
+    switches=(150.0, 420.0),
+    walkers=(Walker(60), Walker(200, y=95, shade=190), Walker(520, leftwards=True)),
+)
+# People who walk in and stand still for 40 and 60 s, one passer-by meanwhile.
+STANDING = SceneSpec(
+    duration_s=360,
+    seed=13,
+    noise=3,
+    sway=True,
+    walkers=(
+        Walker(20, stop_x=150, stand_s=40),
+        Walker(180, stop_x=90, stand_s=60, leftwards=True, y=120),
+        Walker(200, y=70, speed=25),
+    ),
+)
+# Eight quiet minutes at night with every nuisance and an IR switch.
+QUIET = SceneSpec(
+    duration_s=480,
+    seed=14,
+    light=0.35,
+    noise=8,
+    drift=0.2,
+    sway=True,
+    flicker=True,
+    switches=(240.0,),
+)
+# Three minutes with a bit of everything, for the test suite.
+BRIEF = SceneSpec(
+    duration_s=180,
+    seed=15,
+    light=0.5,
+    noise=6,
+    drift=0.2,
+    sway=True,
+    flicker=True,
+    switches=(150.0,),
+    walkers=(Walker(10), Walker(60, stop_x=150, stand_s=25)),
+)
+
+
 def synthetic_specs(short: bool = False) -> list[tuple[str, SceneSpec]]:
     """Return the synthetic scenes (34 minutes; 3 minutes when short)."""
-    night = SceneSpec(
-        duration_s=600,
-        seed=11,
-        light=0.4,
-        noise=7,
-        drift=0.15,
-        sway=True,
-        flicker=True,
-        walkers=(
-            Walker(40),
-            Walker(250, leftwards=True, y=125),
-            Walker(330, stop_x=140, stand_s=30),
-            Walker(480, speed=45),
-        ),
-    )
-    day = SceneSpec(
-        duration_s=600,
-        seed=12,
-        noise=2,
-        drift=0.3,
-        sway=True,
-        flicker=True,
-        switches=(150.0, 420.0),
-        walkers=(Walker(60), Walker(200, y=95, shade=190), Walker(520, leftwards=True)),
-    )
-    standing = SceneSpec(
-        duration_s=360,
-        seed=13,
-        noise=3,
-        sway=True,
-        walkers=(
-            Walker(20, stop_x=150, stand_s=40),
-            Walker(180, stop_x=90, stand_s=60, leftwards=True, y=120),
-            Walker(200, y=70, speed=25),
-        ),
-    )
-    quiet = SceneSpec(
-        duration_s=480,
-        seed=14,
-        light=0.35,
-        noise=8,
-        drift=0.2,
-        sway=True,
-        flicker=True,
-        switches=(240.0,),
-    )
     if short:
-        brief = SceneSpec(
-            duration_s=180,
-            seed=15,
-            light=0.5,
-            noise=6,
-            drift=0.2,
-            sway=True,
-            flicker=True,
-            switches=(150.0,),
-            walkers=(Walker(10), Walker(60, stop_x=150, stand_s=25)),
-        )
-        return [("synthetic-short", brief)]
+        return [("synthetic-short", BRIEF)]
     return [
-        ("synthetic-night", night),
-        ("synthetic-day", day),
-        ("synthetic-standing", standing),
-        ("synthetic-quiet", quiet),
+        ("synthetic-night", NIGHT),
+        ("synthetic-day", DAY),
+        ("synthetic-standing", STANDING),
+        ("synthetic-quiet", QUIET),
     ]
 
 

@@ -160,6 +160,7 @@ def prefetched(frames: Generator[Frame, None, None], depth: int) -> Iterator[Fra
     stop = threading.Event()
 
     def offer(item: object) -> bool:
+        """Queue an item unless the consumer has gone; return whether it was queued."""
         while not stop.is_set():
             try:
                 ahead.put(item, timeout=0.1)
@@ -169,6 +170,7 @@ def prefetched(frames: Generator[Frame, None, None], depth: int) -> Iterator[Fra
         return False
 
     def work() -> None:
+        """Decode into the queue, then the end marker or the error."""
         try:
             for frame in frames:
                 if not offer(frame):
