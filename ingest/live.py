@@ -238,7 +238,7 @@ class CameraPipeline:
         log.error("camera %s: %s", self.camera.code, reason)
         self._note_gap(self.ctx.clock(), reason)
         self.stop.wait()
-        self._finish(analyse=False)
+        self._finish()
 
     def _run_recording(self, *, analyse: bool) -> None:
         self.recorder.remove_partials()
@@ -255,7 +255,7 @@ class CameraPipeline:
             )
             self._note_gap(outage_start, reason)
             self.stop.wait(self._backoff.next())
-        self._finish(analyse=analyse)
+        self._finish()
 
     def _record_once(self, *, analyse: bool) -> str:
         """Connect once and record until the stream fails; return why it stopped."""
@@ -309,9 +309,7 @@ class CameraPipeline:
         except Exception:
             log.exception("camera %s: coverage gap not stored", self.camera.code)
 
-    def _finish(self, *, analyse: bool) -> None:
-        if analyse:
-            self.analyser.restart()
+    def _finish(self) -> None:
         try:
             self.gaps.close(end=self.ctx.clock())
         except Exception:
