@@ -65,7 +65,7 @@ class IngestSettings(BaseModel):
         "empty disables it.",
     )
     analysis_fps: float = Field(
-        10.0,
+        5.0,
         ge=1.0,
         le=60.0,
         description="Analyse at most this many frames a second of a recorded file.",
