@@ -89,7 +89,7 @@ def run_claimed(runtime: IngestRuntime, lease: Lease, options: RunOptions) -> Jo
         runtime=runtime,
         analysis=options.analysis or default_analysis(runtime.settings.ingest),
         lease=lease,
-        progress=_Heartbeat(runtime, lease, options.progress),
+        progress=LeaseKeeper(runtime, lease, options.progress),
     )
     try:
         result = ingest_file(FileJob.from_payload(payload), ctx)
@@ -116,24 +116,31 @@ def _failed(runtime: IngestRuntime, lease: Lease, error: str, *, retry: bool) ->
     return JobOutcome(lease.job_id, state, error=error)
 
 
-class _Heartbeat:
-    """Extend the lease now and then while a long file decodes (and report progress)."""
+class LeaseKeeper:
+    """Extend a job's lease now and then while a long file decodes (and pass progress on)."""
 
-    def __init__(self, runtime: IngestRuntime, lease: Lease, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        runtime: IngestRuntime,
+        lease: Lease,
+        progress: Progress | None,
+        *,
+        every_s: float | None = None,
+    ) -> None:
         self._runtime = runtime
-        self._lease = lease
+        self.lease = lease
         self._progress = progress
-        self._every = runtime.settings.ingest.lease_seconds / 3
+        self._every = runtime.settings.ingest.lease_seconds / 3 if every_s is None else every_s
         self._next = time.monotonic() + self._every
 
     def __call__(self, offset_s: float) -> None:
+        """Report progress; renew the lease when due (raise LeaseLost when it was taken over)."""
         if self._progress is not None:
             self._progress(offset_s)
         if time.monotonic() < self._next:
             return
         with unit_of_work(self._runtime.session_factory) as session:
-            # Raises LeaseLost when another worker took the job: decoding stops here.
-            self._lease = queue.heartbeat(
-                session, self._lease, lease_seconds=self._runtime.settings.ingest.lease_seconds
+            self.lease = queue.heartbeat(
+                session, self.lease, lease_seconds=self._runtime.settings.ingest.lease_seconds
             )
         self._next = time.monotonic() + self._every
