@@ -7,11 +7,13 @@ import select
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 import av
 import numpy as np
@@ -64,6 +66,7 @@ class RtspTestServer:
         self.port = port or free_port()
         self.fps = fps
         self._process: subprocess.Popen[str] | None = None
+        self._log: IO[str] | None = None
 
     def url(self, mount: str) -> str:
         """Return the rtsp:// URL of a mount."""
@@ -74,22 +77,33 @@ class RtspTestServer:
         if self._process is not None:
             raise RuntimeError("RTSP test server already running")
         args = [SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port), "--fps", str(self.fps)]
+        # Even a test run killed outright leaves no server behind: it exits when stdin closes.
+        args.append("--exit-with-stdin")
         for mount, target in self.mounts.items():
             args += ["--mount", f"{mount}={target}"]
         if self.auth:
             args += ["--auth", ":".join(self.auth)]
         # A clean environment: the venv's variables must not leak into the system Python.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
+        # Server messages go to a file: a pipe nobody reads would block the server when full.
+        self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
         process = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            env=env,
         )
         self._process = process
         assert process.stdout is not None
         readable, _, _ = select.select([process.stdout], [], [], timeout_s)
         line = process.stdout.readline() if readable else ""
         if line.strip() != "ready":
+            self._log.seek(0)
+            messages = self._log.read()[-2000:]
             self.stop()
-            raise RuntimeError(f"RTSP test server did not start on port {self.port}")
+            raise RuntimeError(f"RTSP test server did not start on port {self.port}:\n{messages}")
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and wait until it is gone."""
@@ -103,9 +117,10 @@ class RtspTestServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
-        for stream in (process.stdout, process.stderr):
+        for stream in (process.stdin, process.stdout, self._log):
             if stream is not None:
                 stream.close()
+        self._log = None
 
     def restart(self, pause_s: float = 0.0) -> None:
         """Stop the server, wait pause_s, start it again on the same port."""

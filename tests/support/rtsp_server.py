@@ -71,6 +71,11 @@ def _parse() -> argparse.Namespace:
         "--mount", action="append", default=[], help="/path=kind:file (kind mp4 or h264)"
     )
     parser.add_argument("--auth", default="", help="user:password required by every mount")
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="stop when stdin closes (the test process that started the server died)",
+    )
     return parser.parse_args()
 
 
@@ -101,6 +106,8 @@ def main() -> int:
     loop = GLib.MainLoop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
+    if args.exit_with_stdin:
+        GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_IN | GLib.IO_HUP, lambda *_: loop.quit())
     print("ready", flush=True)
     loop.run()
     return 0
