@@ -14,8 +14,9 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from camera_registry.crypto import StreamCredentials
+from camera_registry.db.unit_of_work import unit_of_work
 from ingest.frames import Frame, SourceInfo
-from ingest.live_store import EventWriter, GapTracker
+from ingest.live_store import NOT_RECORDED, EventWriter, GapTracker, last_live_coverage_end
 from ingest.motion.base import MotionDetector
 from ingest.motion.detector import BackgroundMotionDetector
 from ingest.motion.segmenter import EventSegmenter
@@ -243,6 +244,7 @@ class CameraPipeline:
     def _run_recording(self, *, analyse: bool) -> None:
         self.recorder.remove_partials()
         outage_start = self.ctx.clock()
+        self._note_time_not_recorded(outage_start)
         while not self.stop.is_set():
             reason = self._record_once(analyse=analyse)
             if self.stop.is_set():
@@ -302,6 +304,17 @@ class CameraPipeline:
         if waited > self.ctx.options.keyframe_timeout_s:
             raise StreamError(f"no decodable video (no keyframe for {waited:.0f} s)")
         return since
+
+    def _note_time_not_recorded(self, now: datetime) -> None:
+        """Open a gap from where the camera's live timeline ended (the worker was down)."""
+        try:
+            with unit_of_work(self.ctx.session_factory) as session:
+                last = last_live_coverage_end(session, camera_id=self.camera.id)
+        except Exception:
+            log.exception("camera %s: live timeline not read", self.camera.code)
+            return
+        if last is not None and last < now:
+            self._note_gap(last, NOT_RECORDED)
 
     def _note_gap(self, start: datetime, reason: str) -> None:
         try:

@@ -7,11 +7,17 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from camera_registry.db.unit_of_work import unit_of_work
-from ingest.events.model import CoverageInterval, CoverageKind, Footage, MotionEvent
+from ingest.events.model import (
+    CoverageInterval,
+    CoverageKind,
+    Footage,
+    FootageKind,
+    MotionEvent,
+)
 from ingest.motion.base import grid_hex
 from ingest.motion.draft import EventDraft
 from ingest.pipeline.storage import write_thumbnail
@@ -72,6 +78,23 @@ class GapTracker:
                 row.end = max(row.end, end)
                 self.closed_count += 1
         self._row_id = None
+
+
+NOT_RECORDED = "not recorded (worker not running or camera not active)"
+
+
+def last_live_coverage_end(session: Session, *, camera_id: int) -> datetime | None:
+    """Return where the camera's live timeline (segments and gaps, not ingested files) ends."""
+    query = (
+        select(func.max(CoverageInterval.end))
+        .outerjoin(Footage, Footage.id == CoverageInterval.footage_id)
+        .where(
+            CoverageInterval.camera_id == camera_id,
+            or_(CoverageInterval.kind == CoverageKind.GAP, Footage.kind == FootageKind.SEGMENT),
+        )
+    )
+    end: datetime | None = session.scalar(query)
+    return end
 
 
 class EventWriter:

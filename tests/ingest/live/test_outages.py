@@ -19,6 +19,7 @@ from camera_registry.db.unit_of_work import unit_of_work
 from config import load_settings
 from ingest.events.model import CoverageKind
 from ingest.live import CameraPipeline, LiveContext
+from ingest.live_store import NOT_RECORDED
 from ingest.runtime import IngestRuntime
 from ingest.worker import WorkerSupervisor, live_cameras, load_live_cameras
 from tests.builders import make_camera
@@ -188,3 +189,27 @@ def test_running_worker_follows_activations_and_decommissions(
     assert len(footage_of(session_factory, first.id)) == closed
     assert first_pipeline.recorder.segment_count == closed
     assert not list(live_ctx.recordings_dir.rglob("*.part"))
+
+
+def test_time_the_worker_was_not_running_is_a_gap(
+    rtsp_server: RtspTestServer,
+    live_ctx: LiveContext,
+    session_factory: sessionmaker[Session],
+) -> None:
+    camera = add_camera(session_factory, rtsp_server.url("/live"))
+    with running(CameraPipeline(camera, live_ctx, threading.Event())):
+        assert wait_until(lambda: len(footage_of(session_factory, camera.id)) >= 1, 40)
+    first_run_end = footage_of(session_factory, camera.id)[-1].end
+    restarted_at = datetime.now(UTC)
+    with running(CameraPipeline(camera, live_ctx, threading.Event())):
+
+        def resumed() -> bool:
+            return any(f.start >= restarted_at for f in footage_of(session_factory, camera.id))
+
+        assert wait_until(resumed, 40)
+    gaps = [c for c in coverage_of(session_factory, camera.id) if c.kind == CoverageKind.GAP]
+    assert [(g.start, g.reason) for g in gaps] == [(first_run_end, NOT_RECORDED)]
+    second_run_start = min(
+        f.start for f in footage_of(session_factory, camera.id) if f.start >= restarted_at
+    )
+    assert gaps[0].end == second_run_start
