@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -166,9 +167,10 @@ class WorkerSupervisor:
                 running.stop.set()
 
     def join(self, timeout_s: float | None = None) -> bool:
-        """Wait for the threads; return True when all of them ended."""
+        """Wait for the threads (at most `timeout_s` in all); return True when all of them ended."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         for thread in list(self._threads):
-            thread.join(timeout_s)
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return not any(t.is_alive() for t in self._threads)
 
     def streaming(self) -> list[LiveCamera]:

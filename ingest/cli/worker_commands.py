@@ -93,28 +93,36 @@ def worker_command(
         _fail(f"invalid settings ({details}); check CAMREG_* variables and the config file")
     runtime = IngestRuntime.from_settings(settings)
     try:
-        try:
-            cameras = load_live_cameras(runtime, camera or [])
-        except CamregError as exc:
-            _fail(exc.message)
-        if not cameras:
-            stderr.print("no active camera with a stream URL; only jobs are run", highlight=False)
-        codes = camera or []
-        supervisor = WorkerSupervisor(
-            runtime,
-            cameras,
-            live_context(runtime),
-            run_jobs=jobs,
-            load=lambda: load_live_cameras(runtime, codes, strict=False),
-            refresh_s=settings.live.refresh_seconds,
-        )
-        with _stop_on_signals(supervisor):
-            supervisor.start()
-            supervisor.stop.wait(once_seconds)
-            supervisor.request_stop()
-            if not supervisor.join(JOIN_GRACE_S + settings.live.read_timeout_s):
-                stderr.print("some pipelines did not stop in time", highlight=False)
+        summary = _serve(runtime, camera or [], once_seconds=once_seconds, jobs=jobs)
     finally:
         runtime.close()
     if as_json:
-        sys.stdout.write(json.dumps(_summary(supervisor)) + "\n")
+        sys.stdout.write(json.dumps(summary) + "\n")
+
+
+def _serve(
+    runtime: IngestRuntime, codes: list[str], *, once_seconds: float | None, jobs: bool
+) -> list[dict[str, Any]]:
+    """Run the supervisor until a signal (or the time limit); return the per-camera summary."""
+    try:
+        cameras = load_live_cameras(runtime, codes)
+    except CamregError as exc:
+        _fail(exc.message)
+    if not cameras:
+        stderr.print("no active camera with a stream URL; only jobs are run", highlight=False)
+    live = runtime.settings.live
+    supervisor = WorkerSupervisor(
+        runtime,
+        cameras,
+        live_context(runtime),
+        run_jobs=jobs,
+        load=lambda: load_live_cameras(runtime, codes, strict=False),
+        refresh_s=live.refresh_seconds,
+    )
+    with _stop_on_signals(supervisor):
+        supervisor.start()
+        supervisor.stop.wait(once_seconds)
+        supervisor.request_stop()
+        if not supervisor.join(JOIN_GRACE_S + live.read_timeout_s):
+            stderr.print("some pipelines did not stop in time", highlight=False)
+    return _summary(supervisor)
