@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.markup import escape
 from sqlalchemy import select
 
 from api.cli.context import CliState, state
@@ -43,6 +46,34 @@ def _import_samples(st: CliState, samples: Path) -> dict[str, int]:
         "cameras_updated": len(report.updated),
         "cameras_unchanged": len(report.unchanged),
     }
+
+
+def _demo_steps(st: CliState, samples: Path) -> list[dict[str, Any]]:
+    """Run every `camreg.demo_steps` entry point (the media side plugs in its footage here)."""
+    # Loaded by entry point: this layer may not import the pipeline (an import-linter contract).
+    results = []
+    for entry in sorted(entry_points(group="camreg.demo_steps"), key=lambda e: e.name):
+        with domain_errors():
+            summary = entry.load()(st.settings, samples)
+        results.append({"step": entry.name, **dict(summary)})
+    return results
+
+
+def _step_lines(steps: list[dict[str, Any]]) -> str:
+    lines = []
+    for step in steps:
+        cameras = ", ".join(step.get("cameras") or [])
+        line = f"  {step['step']}: {step.get('events', 0)} events on {cameras or 'no camera'}"
+        window = step.get("window")
+        if window:
+            line += (
+                f"\n    search near {step.get('near')} within {step.get('radius_m')} m"
+                f"\n    from {window['from']} to {window['to']}"
+            )
+        for failure in step.get("failures") or []:
+            line += f"\n    [yellow]not indexed:[/] {escape(str(failure))}"
+        lines.append(line)
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _demo_admin(st: CliState) -> str:
@@ -86,12 +117,14 @@ def demo_command(
     st = state(ctx)
     upgrade(st.runtime.engine)
     summary = _import_samples(st, samples)
+    steps = _demo_steps(st, samples)
     password = _demo_admin(st)
     listen_host = host or st.settings.http.host
     listen_port = port or st.settings.http.port
     url = f"http://{listen_host}:{listen_port}/"
     result = {
         **summary,
+        "steps": steps,
         "url": url,
         "username": DEMO_USER,
         "password": password,
@@ -105,6 +138,7 @@ def demo_command(
             f"  database: {result['database']}\n"
             f"  cameras:  {summary['cameras_created']} new, {summary['cameras_updated']} updated, "
             f"{summary['cameras_unchanged']} unchanged\n"
+            f"{_step_lines(steps)}"
             f"  open [bold]{url}[/] and log in as [bold]{DEMO_USER}[/] "
             f"with password [bold]{password}[/]\n"
             f"  (the password is new each time `make demo` runs; Ctrl+C stops the server)\n",

@@ -14,6 +14,7 @@ from camera_registry.account.service import authenticate
 from camera_registry.area.model import Area
 from camera_registry.camera.model import Camera
 from camera_registry.db.unit_of_work import unit_of_work
+from ingest.events.model import Footage, MotionEvent
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -29,13 +30,33 @@ def test_demo_imports_samples_and_creates_an_admin(
     summary = json.loads(first.stdout)
     assert summary["cameras_created"] == 1611
     assert summary["url"] == "http://127.0.0.1:8000/"
+    [footage] = [s for s in summary["steps"] if s["step"] == "footage"]
+    assert footage["failures"] == []
+    assert footage["indexed"] == footage["footage"] == 7
+    assert footage["events"] > 0
+    assert footage["window"]["from"].endswith("T21:00+07:00")
+    with unit_of_work(session_factory) as session:
+        events_after_first = session.scalar(select(func.count()).select_from(MotionEvent))
+        with_thumbnail = session.scalar(
+            select(func.count())
+            .select_from(MotionEvent)
+            .where(MotionEvent.thumbnail_path.is_not(None))
+        )
+    assert events_after_first == footage["events"]
+    assert with_thumbnail == events_after_first
     again = runner.invoke(app, ["demo", "--no-serve", "--json", "--samples", str(SAMPLES)])
     assert again.exit_code == 0, again.stderr
     second = json.loads(again.stdout)
     assert second["cameras_unchanged"] == 1611
     assert second["password"] != summary["password"]
+    [again_footage] = [s for s in second["steps"] if s["step"] == "footage"]
+    assert (again_footage["indexed"], again_footage["duplicates"]) == (0, 7)
+    assert again_footage["events"] == footage["events"]
+    assert again_footage["window"] == footage["window"]
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Camera)) == 1611
+        assert session.scalar(select(func.count()).select_from(MotionEvent)) == events_after_first
+        assert session.scalar(select(func.count()).select_from(Footage)) == 7
         assert (session.scalar(select(func.count()).select_from(Area)) or 0) > 0
         missing_ward = session.scalar(
             select(func.count()).select_from(Camera).where(Camera.ward_code.is_(None))
