@@ -177,8 +177,9 @@ def _upsert_rate(factory: sessionmaker[Session], cameras: list[tuple[int, str]],
                     camera_id=cam_id,
                     camera_code=code,
                     draft=draft,
-                    footage_id=0,
+                    footage_ids=[],
                     thumbnail=None,
+                    source="file",
                     now=now,
                 )
     return n / (time.perf_counter() - started)

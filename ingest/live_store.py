@@ -16,11 +16,10 @@ from ingest.events.model import (
     CoverageKind,
     Footage,
     FootageKind,
-    MotionEvent,
 )
-from ingest.motion.base import grid_hex
 from ingest.motion.draft import EventDraft
 from ingest.pipeline.storage import write_thumbnail
+from ingest.pipeline.store import upsert_event
 
 log = logging.getLogger(__name__)
 
@@ -128,32 +127,22 @@ class EventWriter:
             log.exception("camera %s: %d events not stored", self.camera_code, len(drafts))
 
     def _upsert(self, session: Session, draft: EventDraft, now: datetime) -> str:
-        event_id = draft.event_id(self.camera_code)
-        row = session.get(MotionEvent, event_id)
-        if row is None:
-            row = MotionEvent(id=event_id, camera_id=self.camera_id, start=draft.start)
-            row.created_at, row.footage_ids, row.thumbnail_path = now, [], None
-            session.add(row)
-        elif draft.end < row.end:
-            return event_id  # a shorter sighting of a stored event adds nothing
-        row.end, row.peak_score, row.mean_score = draft.end, draft.peak_score, draft.mean_score
-        row.area_fraction = draft.area_fraction
-        row.box_x0, row.box_y0, row.box_x1, row.box_y1 = (
-            draft.box.x0,
-            draft.box.y0,
-            draft.box.x1,
-            draft.box.y1,
-        )
-        row.zones, row.grid_mask = sorted(draft.zones), grid_hex(draft.grid)
-        row.track = [[p.offset_s, round(p.score, 4), grid_hex(p.grid)] for p in draft.track]
-        row.source = EVENT_SOURCE
+        thumbnail = None
         if draft.thumbnail_jpeg:
-            path = write_thumbnail(
+            event_id = draft.event_id(self.camera_code)
+            thumbnail = write_thumbnail(
                 self.thumbnail_dir, self.camera_code, event_id, draft.thumbnail_jpeg
             )
-            row.thumbnail_path = str(path)
-        row.footage_ids = sorted({*row.footage_ids, *self._footage(session, draft)})
-        return event_id
+        return upsert_event(
+            session,
+            camera_id=self.camera_id,
+            camera_code=self.camera_code,
+            draft=draft,
+            footage_ids=self._footage(session, draft),
+            thumbnail=thumbnail,
+            source=EVENT_SOURCE,
+            now=now,
+        )
 
     def _footage(self, session: Session, draft: EventDraft) -> list[int]:
         # Segments closed already; the one still recording links itself when it closes.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,9 @@ def store_indexed_file(
             camera_id=cam_id,
             camera_code=job.camera,
             draft=draft,
-            footage_id=footage.id,
+            footage_ids=[footage.id],
             thumbnail=thumbnails.get(draft.event_id(job.camera)),
+            source=EVENT_SOURCE,
             now=now,
         )
         for draft in analysed.drafts
@@ -115,30 +117,34 @@ def upsert_event(
     camera_id: int,
     camera_code: str,
     draft: EventDraft,
-    footage_id: int,
+    footage_ids: Iterable[int],
     thumbnail: Path | None,
+    source: str,
     now: datetime,
 ) -> str:
-    """Insert the event, or merge it into the stored one with the same id; return the id."""
+    """Insert the event, or merge it into the stored one with the same id; return the id.
+
+    Files and live streams both store events here, so they are the same thing: the same
+    stretch seen again (re-ingest, restart, a second file) merges instead of duplicating.
+    """
     event_id = draft.event_id(camera_code)
     row = session.get(MotionEvent, event_id)
     if row is None:
         row = MotionEvent(id=event_id, camera_id=camera_id, start=draft.start, created_at=now)
         row.footage_ids = []
+        row.thumbnail_path = None
         session.add(row)
-        _fill(row, draft)
-    elif draft.end >= row.end:
-        # The same event seen again (re-ingest, restart, or a second file of the same stretch):
-        # the longer sighting wins, and the event remembers every footage that shows it.
-        _fill(row, draft)
-    if thumbnail is not None and (row.thumbnail_path is None or draft.end >= row.end):
+    # The longer sighting wins; a shorter one only adds the footage that shows it.
+    longer = row.end is None or draft.end >= row.end
+    if longer:
+        _fill(row, draft, source)
+    if thumbnail is not None and (row.thumbnail_path is None or longer):
         row.thumbnail_path = str(thumbnail)
-    if footage_id not in row.footage_ids:
-        row.footage_ids = [*row.footage_ids, footage_id]
+    row.footage_ids = sorted({*row.footage_ids, *footage_ids})
     return event_id
 
 
-def _fill(row: MotionEvent, draft: EventDraft) -> None:
+def _fill(row: MotionEvent, draft: EventDraft, source: str) -> None:
     row.end = draft.end
     row.peak_score = draft.peak_score
     row.mean_score = draft.mean_score
@@ -148,7 +154,7 @@ def _fill(row: MotionEvent, draft: EventDraft) -> None:
     row.zones = sorted(draft.zones)
     row.grid_mask = grid_hex(draft.grid)
     row.track = [[p.offset_s, round(p.score, 4), grid_hex(p.grid)] for p in draft.track]
-    row.source = EVENT_SOURCE
+    row.source = source
 
 
 def _log(session: Session, job: FileJob, footage: Footage, event_ids: list[str]) -> None:
