@@ -52,10 +52,11 @@ function fallbackProblem(status, body) {
 
 /**
  * Send one request; resolve to {data, etag, status}, reject with ApiError.
- * options: params (query), json (body), form (FormData), ifMatch (ETag), quiet401.
+ * options: params (query), json (body), form (FormData), ifMatch (ETag), quiet401,
+ * headers (extra request headers such as X-Case-Number).
  */
 export async function request(method, path, options = {}) {
-  const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
+  const headers = { Accept: 'application/json, application/geo+json, application/problem+json', ...options.headers };
   if (UNSAFE.has(method)) headers['X-Requested-With'] = 'camreg';
   if (options.ifMatch) headers['If-Match'] = options.ifMatch;
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };

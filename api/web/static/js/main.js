@@ -2,6 +2,7 @@
 import { cameraView } from './camera-view.js';
 import { editView, newView } from './camera-form.js';
 import { append, clear, h, replace } from './dom.js';
+import { eventsView } from './events-view.js';
 import { errorBox, toast } from './feedback.js';
 import { setTimeZone } from './format.js';
 import { currentLanguage, enumLabel, onLanguageChange, rememberedLanguage, setLanguage, t } from './i18n.js';
@@ -19,6 +20,7 @@ function navLinks() {
   const links = [
     ['/map', 'nav.map', true],
     ['/list', 'nav.list', true],
+    ['/events', 'nav.events', can('event:read')],
     ['/new', 'nav.new', can('camera:write')],
     ['/import', 'nav.import', can('camera:write')],
   ];
@@ -83,6 +85,7 @@ function wireRoutes() {
   route('/camera/:code/edit', editView);
   route('/new', newView);
   route('/import', importView);
+  route('/events', eventsView);
   route('/login', (section, context) =>
     loginView(section, context, () => {
       if (session.me && session.me.language && !rememberedLanguage()) setLanguage(session.me.language);
