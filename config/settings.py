@@ -95,13 +95,6 @@ class SearchSettings(BaseModel):
     max_search_window_hours: int = Field(
         72, ge=1, le=24 * 31, description="Longest time window one search or clip may ask for."
     )
-    max_event_seconds: int = Field(
-        600,
-        ge=10,
-        le=24 * 3600,
-        description="Longest event the segmenter writes (it splits longer ones); searches look"
-        " back this far before the window so events already running at its start are found.",
-    )
 
 
 class LiveSettings(BaseModel):

@@ -152,7 +152,6 @@ def search_command(
             query=query,
             actor=st.actor,
             max_window_hours=st.settings.search.max_search_window_hours,
-            max_event_seconds=st.settings.search.max_event_seconds,
         )
     if result.next_cursor:
         warn(f"more than {limit} events; narrow the place or the window")

@@ -132,7 +132,6 @@ def _search(session: SessionDep, settings: Settings, actor: Actor, query: EventQ
         query=query,
         actor=actor,
         max_window_hours=settings.search.max_search_window_hours,
-        max_event_seconds=settings.search.max_event_seconds,
     )
     return _with_links(result)
 

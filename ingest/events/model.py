@@ -126,6 +126,11 @@ class IngestJob(Base):
     __table_args__ = (Index("ix_ingest_jobs_state_id", "state", "id"),)
 
 
+# No stored event is longer: the segmenter splits longer activity (its setting is capped here),
+# and searches look back this far before a window to find events already running at its start.
+MAX_EVENT_SECONDS = 600
+
+
 class MotionEvent(Base):
     """A stretch of activity in one camera's footage; its id follows from camera and start."""
 

@@ -1,10 +1,11 @@
 """SQL of the event index: events, coverage and footage by camera ids and time.
 
 Every query leads with `camera_id IN (...)` and a range on `start`, so it walks the
-(camera_id, start) indexes. Events are bounded in length (the segmenter splits long activity at
-`search.max_event_seconds`), so an event overlapping the window starts no earlier than the window
-start minus that bound: `start >= window_start - max AND start < window_end AND end >
-window_start` is exact and still a narrow index range.
+(camera_id, start) indexes. Events are bounded in length (the segmenter splits long activity
+at `MAX_EVENT_SECONDS`, ingest/events/model.py), so an event overlapping the window starts no
+earlier than the window start minus that bound:
+`start >= window_start - max AND start < window_end AND end > window_start` is exact and still a
+narrow index range.
 """
 
 from __future__ import annotations

@@ -26,7 +26,13 @@ from camera_registry.errors import (
 )
 from camera_registry.geo.distance import destination
 from ingest.events.coverage import Interval, timeline
-from ingest.events.model import CoverageInterval, CoverageKind, Footage, MotionEvent
+from ingest.events.model import (
+    MAX_EVENT_SECONDS,
+    CoverageInterval,
+    CoverageKind,
+    Footage,
+    MotionEvent,
+)
 from ingest.events.repository import EventRepository
 from ingest.events.schema import (
     CoverageRead,
@@ -206,7 +212,7 @@ def search_events(
     query: EventQuery,
     actor: Actor,
     max_window_hours: int,
-    max_event_seconds: int,
+    max_event_seconds: int = MAX_EVENT_SECONDS,
 ) -> SearchResult:
     """Find the cameras covering a place in a window, their coverage and their events (audited)."""
     _require(actor, Permission.EVENT_READ, "search motion events")

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ingest.events.model import MAX_EVENT_SECONDS
+
 Point = tuple[
     Annotated[float, Field(ge=0.0, le=1.0)],
     Annotated[float, Field(ge=0.0, le=1.0)],
@@ -70,7 +72,10 @@ class MotionSettings(BaseModel):
         2.0, ge=0.1, le=60.0, description="An event ends after this much quiet."
     )
     max_event_s: float = Field(
-        600.0, ge=10.0, le=86400.0, description="Longer events are split into parts."
+        MAX_EVENT_SECONDS,
+        ge=10.0,
+        le=MAX_EVENT_SECONDS,
+        description="Longer events are split into parts (searches rely on this bound).",
     )
     masks: list[Polygon] = Field(
         default_factory=list, description="Normalised polygons where motion is ignored."
