@@ -30,6 +30,29 @@ BENCHES = [
         "cameras (limit 500 events), after a bulk load; the insert rate of the pipeline's own "
         "event upsert is measured beside the bulk loader's. Target: p95 under 50 ms.",
     ),
+    (
+        "File indexing throughput",
+        "bench_ingest",
+        "The pipeline's analysis of a recorded file (`analyse_file` with the default parts, as "
+        "`camreg ingest file` runs it: PyAV decoding, the motion detector at 5 fps, the "
+        "segmenter and thumbnails; no database writes) against a plain OpenCV "
+        "`cv2.VideoCapture` grab-and-retrieve loop over every frame of the same file, in the "
+        "same run, median of 3 runs each, on the 640x360 sample clip and a 1080p H.264 version "
+        "of it made with PyAV. `index/decode (fps)` is indexing throughput over decode-only "
+        "throughput (target at least 0.8); `decode/index (CPU)` the same for CPU time per frame "
+        "(all threads).",
+    ),
+    (
+        "Live streams: CPU and memory per stream",
+        "bench_live",
+        "The real `camreg worker` (a subprocess, default [live] settings, no jobs) on 1, 4 and 8 "
+        "active cameras, each with a 1280x720 main stream (recorded) and a 640x360 sub stream "
+        "(analysed), H.264 at 10 fps served by the local GStreamer RTSP test server, on a fresh "
+        "SQLite database; CPU time and resident memory (VmRSS) of the worker are read from /proc "
+        "over 20 s after an 8 s warm-up, beside the idle worker (no camera) measured in the same "
+        "run. MB per stream is given above the idle baseline and as RSS / N; target at most "
+        "60 MB per stream.",
+    ),
 ]
 
 
