@@ -167,6 +167,10 @@ def test_investigator_finds_events_and_plays_a_clip(
     expect(download).to_have_attribute("href", src)
     page.screenshot(path=str(screenshot_dir / "events-page.png"), full_page=True)
 
+    # An event without footage: the clip cannot load, and the page says so.
+    items.nth(1).get_by_role("button", name="Phát").click()
+    expect(page.locator("#ev-video-error")).to_contain_text("Không phát được đoạn phim")
+
     # The case number went into the audit log with the search, the thumbnails and the clip.
     with site.session_factory() as session:
         entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
@@ -190,6 +194,11 @@ def test_end_before_start_and_missing_area_are_explained(web: Web, site: Site) -
     expect(page.get_by_label("Đến", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#ev-results .coverage-item")).to_have_count(0)
 
+    # A window longer than the configured limit (72 h) is refused with the limit named.
+    _fill_window(web, "2026-03-01T00:00", "2026-03-12T00:00")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    expect(alert).to_contain_text("Khoảng thời gian dài quá 72 giờ")
+
 
 def test_case_number_is_required_and_remembered(web: Web, site: Site) -> None:
     _open_events(web)
@@ -204,6 +213,23 @@ def test_case_number_is_required_and_remembered(web: Web, site: Site) -> None:
     page.wait_for_selector("#map[data-ready='true']")
     web.go("#/events")
     expect(page.get_by_label("Số hồ sơ vụ việc")).to_have_value(CASE)
+
+
+def test_events_page_on_a_phone(
+    phone: Web, site: Site, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    _seed_events(site, tmp_path)
+    phone.login("inv")
+    phone.go("#/events")
+    page = phone.page
+    page.wait_for_selector("#events-map[data-ready='true']")
+    page.get_by_role("button", name="Dùng khung bản đồ đang xem").click()
+    _fill_window(phone, WINDOW_FROM, WINDOW_TO)
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    expect(page.locator("#ev-summary")).to_be_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+    page.screenshot(path=str(screenshot_dir / "events-phone.png"), full_page=True)
 
 
 def test_events_page_in_english(web: Web, site: Site) -> None:

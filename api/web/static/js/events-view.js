@@ -308,11 +308,18 @@ export async function eventsView(section, { query = {} } = {}) {
         'p',
         { class: 'hint coverage-sums' },
         `${t('events.span.recorded')}: ${durationText(coverage.recorded_s)} · `,
-        h('span', { class: 'coverage-gap-sum' }, `${t('events.span.gap')}: ${durationText(coverage.gap_s)}`),
+        h('span', { class: coverage.gap_s > 0 ? 'coverage-gap-sum' : null }, `${t('events.span.gap')}: ${durationText(coverage.gap_s)}`),
         ` · ${t('events.span.unknown')}: ${durationText(coverage.unknown_s)} · ${t('events.event_count', { count: events.length })}`,
       ),
       timeline(coverage, events, last.window, showDetail),
     );
+  }
+
+  // Cameras with events or footage first; those with nothing known in the window last.
+  function ranked(coverages) {
+    const busy = new Set(last.events.map((e) => e.camera));
+    const weight = (c) => (busy.has(c.camera) ? 0 : c.recorded_s > 0 || c.gap_s > 0 ? 1 : 2);
+    return coverages.map((c, i) => [weight(c), i, c]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, , c]) => c);
   }
 
   function renderResults() {
@@ -332,7 +339,7 @@ export async function eventsView(section, { query = {} } = {}) {
       h('p', { class: 'events-summary', id: 'ev-summary' }, summary),
       h('h2', {}, t('events.cameras_title')),
       last.cameras.length
-        ? [timelineLegend(), h('ol', { class: 'coverage-list', id: 'ev-cameras' }, last.cameras.map(cameraRow))]
+        ? [timelineLegend(), h('ol', { class: 'coverage-list', id: 'ev-cameras' }, ranked(last.cameras).map(cameraRow))]
         : h('p', { class: 'muted' }, t('events.no_cameras')),
       h('h2', {}, t('events.events_title')),
       last.events.length
