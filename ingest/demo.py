@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from camera_registry.actor import cli_actor
 from camera_registry.clock import utcnow
+from camera_registry.errors import CamregError
 from config.settings import Settings
 from ingest.events.model import Footage, MotionEvent
 from ingest.jobs import queue
@@ -72,7 +73,11 @@ def ingest_demo_footage(settings: Settings, *, samples: Path) -> dict[str, Any]:
                 if not path.is_file():
                     failures.append(f"{name}: missing from {folder}")
                     continue
-                camera_id(session, code)
+                try:
+                    camera_id(session, code)
+                except CamregError as exc:  # another cameras.csv: index what fits, say the rest
+                    failures.append(f"{name}: {exc.message}")
+                    continue
                 request = FileRequest(
                     camera=code,
                     start=(base + timedelta(minutes=minutes)).isoformat(),
