@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, time, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import av
 from sqlalchemy import func, select
 
 from camera_registry.actor import cli_actor
@@ -48,6 +50,46 @@ PLAN: tuple[tuple[str, str, int], ...] = (
 FIRST_START = time(21, 0)
 
 
+def as_camera_footage(path: Path, cache: Path) -> Path:
+    """Return the file as H.264 MP4, as cameras record: GIFs are converted once, into `cache`.
+
+    Clips are cut by copying packets into MP4, which cannot hold GIF; the converted file is kept
+    so that its hash (and so the duplicate check) stays the same on every run.
+    """
+    if path.suffix.lower() != ".gif":
+        return path
+    target = cache / f"{path.stem}.mp4"
+    if target.is_file():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    with av.open(str(path)) as source, av.open(str(partial), "w", format="mp4") as out:
+        stream_in = source.streams.video[0]
+        time_base = stream_in.time_base or Fraction(1, 100)
+        rate = stream_in.average_rate or Fraction(10, 1)
+        stream = out.add_stream("libx264", rate=rate)
+        # yuv420p needs even sides (270 -> 272); one thread and no B-frames: the same bytes
+        # every time, and each packet's time is its frame's.
+        stream.width = stream_in.codec_context.width // 2 * 2
+        stream.height = (stream_in.codec_context.height + 1) // 2 * 2
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = time_base
+        stream.options = {"preset": "veryfast", "bf": "0", "threads": "1", "crf": "23"}
+        last_pts = -1
+        for index, frame in enumerate(source.decode(stream_in)):
+            image = frame.reformat(width=stream.width, height=stream.height, format="yuv420p")
+            pts = frame.pts if frame.pts is not None else index
+            image.pts = max(pts, last_pts + 1)
+            image.time_base = time_base
+            last_pts = image.pts
+            for packet in stream.encode(image):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    partial.rename(target)
+    return target
+
+
 def night_start(settings: Settings, now: datetime) -> datetime:
     """Return 21:00 of the day before `now` in the display zone (aware)."""
     zone = settings.zone
@@ -69,10 +111,10 @@ def ingest_demo_footage(settings: Settings, *, samples: Path) -> dict[str, Any]:
         hashes: list[str] = []
         with runtime.unit() as session:
             for name, code, minutes in PLAN:
-                path = folder / name
-                if not path.is_file():
+                if not (folder / name).is_file():
                     failures.append(f"{name}: missing from {folder}")
                     continue
+                path = as_camera_footage(folder / name, settings.data_dir / "demo-footage")
                 try:
                     camera_id(session, code)
                 except CamregError as exc:  # another cameras.csv: index what fits, say the rest
