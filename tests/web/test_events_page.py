@@ -213,6 +213,12 @@ def test_case_number_is_required_and_remembered(web: Web, site: Site) -> None:
     page.wait_for_selector("#map[data-ready='true']")
     web.go("#/events")
     expect(page.get_by_label("Số hồ sơ vụ việc")).to_have_value(CASE)
+    # The form and the results stay while the page is open, also across a language switch.
+    expect(page.get_by_label("Từ", exact=True)).to_have_value(WINDOW_FROM)
+    expect(page.locator("#ev-summary")).to_contain_text("camera nhìn thấy khu vực")
+    page.select_option("#language", "en")
+    expect(page.locator("#ev-summary")).to_contain_text("cameras see the area")
+    expect(page.locator(".tl-legend")).to_contain_text("No footage")
 
 
 def test_events_page_on_a_phone(

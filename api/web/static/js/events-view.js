@@ -15,8 +15,14 @@ const PAGE_SIZE = 200;
 const PRE_ROLL_MS = 5000;
 const POST_ROLL_MS = 5000;
 const DEFAULT_HOURS = 1;
-// What the form held, kept while the page is open (a language switch re-renders the view).
-const kept = { from: null, to: null, minScore: '', corners: null };
+// What the form held and the last results, kept while the page is open (a language switch
+// re-renders the view) for the same user only.
+const kept = { user: null, from: null, to: null, minScore: '', corners: null, last: null };
+
+function keptFor(user) {
+  if (kept.user !== user) Object.assign(kept, { user, from: null, to: null, minScore: '', corners: null, last: null });
+  return kept;
+}
 
 function rememberedCase() {
   try {
@@ -115,6 +121,13 @@ function problemMessage(error) {
   return null;
 }
 
+/** Return 'dd/mm/yyyy hh:mm:ss – hh:mm:ss', repeating the date only when the day changes. */
+function timeRange(start, end) {
+  const [startDay] = formatDateTime(start).split(' ');
+  const [endDay, endTime] = formatDateTime(end).split(' ');
+  return `${formatDateTime(start)} – ${endDay === startDay ? endTime : formatDateTime(end)}`;
+}
+
 function field(id, label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('p', { class: 'hint' }, hint) : null);
 }
@@ -128,6 +141,7 @@ export async function eventsView(section, { query = {} } = {}) {
     return null;
   }
   const now = Date.now();
+  keptFor(session.me ? session.me.name || session.me.username : null);
   const caseRequired = role() === 'investigator';
   const caseInput = h('input', {
     id: 'ev-case',
@@ -186,11 +200,12 @@ export async function eventsView(section, { query = {} } = {}) {
         markers.push(cameraMarker(lat, lon, p).bindPopup(() => cameraPopup(p)));
       }
       cameras.addLayers(markers);
+      if (last) renderResults();
       mapElement.dataset.ready = 'true';
     })
     .catch((error) => append(formError, errorBox(error)));
 
-  let last = null; // {body, headers, window, caseNumber, cameras, events, next}
+  let last = kept.last; // {body, headers, window, caseNumber, cameras, events, next}
 
   function showDetail(event) {
     for (const item of results.querySelectorAll('.event-item.selected')) item.classList.remove('selected');
@@ -273,7 +288,7 @@ export async function eventsView(section, { query = {} } = {}) {
         'div',
         { class: 'ev-body' },
         h('p', { class: 'ev-camera' }, h('a', { href: cameraHref(event.camera) }, h('strong', {}, event.camera)), name ? ` ${name}` : ''),
-        h('p', { class: 'ev-when' }, `${formatDateTime(event.start)} – ${formatDateTime(event.end).split(' ')[1]}`),
+        h('p', { class: 'ev-when' }, timeRange(event.start, event.end)),
         h(
           'p',
           { class: 'muted' },
@@ -401,6 +416,7 @@ export async function eventsView(section, { query = {} } = {}) {
     try {
       const { data } = await request('POST', '/events/search', { json: body, headers });
       last = { body, headers, caseNumber, window: { start: from, end: to }, cameras: data.cameras || [], events: data.events || [], next: data.next_cursor || null };
+      kept.last = last;
       clear(player);
       clear(detailBox);
       renderResults();
@@ -415,5 +431,6 @@ export async function eventsView(section, { query = {} } = {}) {
   }
 
   form.addEventListener('submit', search);
+  if (last) renderResults();
   return () => map.remove();
 }
