@@ -182,7 +182,7 @@ class Analyser:
         """Analyse one frame and store the events it closes."""
         self._next = frame.at + self._step
         sample = self._detector.analyse(frame)
-        self._writer.store(self._segmenter.push(sample, frame.image), now=self._clock())
+        self._writer.store(self._segmenter.push(sample, frame.bgr), now=self._clock())
         self.frames += 1
 
     def restart(self) -> None:

@@ -32,7 +32,7 @@ class Mog2BaselineDetector:
             return replace(self._last, at=frame.at, offset_s=frame.offset_s)
         interval = 1.0 / self.settings.analysis_fps
         self._due = max(self._due + interval, frame.offset_s + interval / 2)
-        grey = prepare(frame.image, self.settings.analysis_width).astype(np.uint8)
+        grey = prepare(frame.analysis_pixels(), self.settings.analysis_width).astype(np.uint8)
         mask = cv2.morphologyEx(self._mog.apply(grey), cv2.MORPH_OPEN, _OPEN) > 0
         area = float(mask.mean())
         score = min(1.0, area / (10.0 * self.settings.min_area_fraction))

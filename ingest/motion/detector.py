@@ -107,7 +107,7 @@ class BackgroundMotionDetector:
             return replace(self._last, at=frame.at, offset_s=frame.offset_s)
         interval = 1.0 / self.settings.analysis_fps
         self._due = max(self._due + interval, frame.offset_s + interval / 2)
-        grey = prepare(frame.image, self.settings.analysis_width)
+        grey = prepare(frame.analysis_pixels(), self.settings.analysis_width)
         dt = 0.0 if self._last is None else max(frame.offset_s - self._last_offset, 1e-3)
         self._last_offset = frame.offset_s
         self._last = self._step(grey, frame, dt)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ingest.frames import Frame, Image
+from ingest.frames import Frame, LazyImage
 from ingest.motion.base import Box, MotionDetector, MotionSample
 from ingest.motion.draft import EventDraft, TrackPoint
 from ingest.motion.settings import MotionSettings
@@ -29,9 +29,9 @@ class _Open:
     grid: int = 0
     zones: set[str] = field(default_factory=set)
     seconds: dict[int, tuple[float, int]] = field(default_factory=dict)
-    best: tuple[float, Image | None, Box | None] = (-1.0, None, None)
+    best: tuple[float, LazyImage | None, Box | None] = (-1.0, None, None)
 
-    def add(self, sample: MotionSample, image: Image | None) -> None:
+    def add(self, sample: MotionSample, image: LazyImage | None) -> None:
         """Fold one sample into the event (inactive samples only feed the track)."""
         second = math.floor((sample.at - self.first.at).total_seconds())
         score, grid = self.seconds.get(second, (0.0, 0))
@@ -57,7 +57,8 @@ class _Open:
             for second, (score, grid) in sorted(self.seconds.items())
             if second <= span
         )
-        _, image, box = self.best
+        _, lazy, box = self.best
+        image = lazy() if callable(lazy) else lazy
         return EventDraft(
             start=self.first.at,
             end=self.last.at,
@@ -77,10 +78,10 @@ class EventSegmenter:
 
     def __init__(self, settings: MotionSettings | None = None) -> None:
         self.settings = settings or MotionSettings()
-        self._run: list[tuple[MotionSample, Image | None]] = []
+        self._run: list[tuple[MotionSample, LazyImage | None]] = []
         self._open: _Open | None = None
 
-    def push(self, sample: MotionSample, image: Image | None = None) -> list[EventDraft]:
+    def push(self, sample: MotionSample, image: LazyImage | None = None) -> list[EventDraft]:
         """Take the next sample (and its frame, for the thumbnail); return events that ended."""
         if self._open is not None:
             return self._extend(self._open, sample, image)
@@ -107,7 +108,9 @@ class EventSegmenter:
         done, self._open = self._open, None
         return [done.draft()]
 
-    def _extend(self, event: _Open, sample: MotionSample, image: Image | None) -> list[EventDraft]:
+    def _extend(
+        self, event: _Open, sample: MotionSample, image: LazyImage | None
+    ) -> list[EventDraft]:
         if sample.box is None:
             if self._quiet_for(event.last, sample) >= self.settings.end_after_s:
                 self._open = None
@@ -120,7 +123,7 @@ class EventSegmenter:
         event.add(sample, image)
         return []
 
-    def _begin(self, run: list[tuple[MotionSample, Image | None]]) -> None:
+    def _begin(self, run: list[tuple[MotionSample, LazyImage | None]]) -> None:
         first = run[0][0]
         assert first.box is not None
         self._open = _Open(first=first, last=first, box=first.box)
@@ -141,5 +144,5 @@ def detect_events(
 ) -> Iterator[EventDraft]:
     """Run a detector and a segmenter over frames; yield each event as soon as it ends."""
     for frame in frames:
-        yield from segmenter.push(detector.analyse(frame), frame.image)
+        yield from segmenter.push(detector.analyse(frame), frame.bgr)
     yield from segmenter.flush()

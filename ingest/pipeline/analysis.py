@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from config.settings import IngestSettings
-from ingest.frames import FrameSource, Image, SourceInfo
+from ingest.frames import FrameSource, LazyImage, SourceInfo
 from ingest.motion.base import MotionDetector, MotionSample
 from ingest.motion.detector import BackgroundMotionDetector
 from ingest.motion.draft import EventDraft
@@ -23,7 +23,7 @@ from ingest.source.file_source import FileSource
 class Segmenter(Protocol):
     """Cuts a stream of motion samples into events."""
 
-    def push(self, sample: MotionSample, image: Image | None = None) -> Iterable[EventDraft]:
+    def push(self, sample: MotionSample, image: LazyImage | None = None) -> Iterable[EventDraft]:
         """Take one sample and its frame (for the thumbnail); return the events it closed."""
         ...
 
@@ -78,7 +78,7 @@ def analyse_file(
         segmenter = analysis.segmenter(analysis.settings)
         step = 1.0 / source.info.fps if source.info.fps > 0 else 0.0
         for frame in source.frames():
-            result.drafts.extend(segmenter.push(detector.analyse(frame), frame.image))
+            result.drafts.extend(segmenter.push(detector.analyse(frame), frame.bgr))
             result.frames += 1
             result.span_s = max(result.span_s, frame.offset_s + step)
             if progress is not None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import av
 
 from ingest.frames import Frame, SourceInfo
 from ingest.source.errors import MediaError
+from ingest.source.luma import luma_plane
 
 
 class FileSource:
@@ -64,7 +66,8 @@ class FileSource:
             while (frame := self._next(decoded, count)) is not None:
                 last = _seconds(frame, count * fallback)
                 yield Frame(
-                    image=frame.to_ndarray(format="bgr24"),
+                    load=partial(frame.to_ndarray, format="bgr24"),
+                    luma=luma_plane(frame),
                     offset_s=last,
                     at=self.start + timedelta(seconds=last),
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -12,6 +13,7 @@ import av
 
 from camera_registry.crypto import StreamCredentials
 from ingest.frames import Frame, SourceInfo
+from ingest.source.luma import luma_plane
 
 Clock = Callable[[], datetime]
 
@@ -206,7 +208,12 @@ class RtspSource:
         if not convert:
             return []
         return [
-            Frame(image=frame.to_ndarray(format="bgr24"), offset_s=item.offset_s, at=item.at)
+            Frame(
+                load=partial(frame.to_ndarray, format="bgr24"),
+                luma=luma_plane(frame),
+                offset_s=item.offset_s,
+                at=item.at,
+            )
             for frame in decoded
         ]
 
