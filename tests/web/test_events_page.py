@@ -238,6 +238,30 @@ def test_events_page_on_a_phone(
     page.screenshot(path=str(screenshot_dir / "events-phone.png"), full_page=True)
 
 
+def test_area_can_be_drawn_with_the_keyboard(web: Web, site: Site) -> None:
+    _open_events(web)
+    page = web.page
+    centre = page.get_by_role("button", name="Thêm tâm bản đồ làm góc")
+    centre.click()
+    page.locator("#events-map").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(500)  # the pan is animated (0.25 s)
+    centre.click()
+    page.locator("#events-map").focus()
+    page.keyboard.press("ArrowUp")
+    page.wait_for_timeout(500)
+    centre.click()
+    expect(page.locator("#area-status")).to_contain_text("3 góc")
+    page.get_by_role("button", name="Khép vùng").click()
+    expect(page.locator(".area-draw")).to_have_attribute("data-state", "closed")
+    shape = page.locator("#events-map path.area-shape")
+    expect(shape).to_have_count(1)
+    box = shape.bounding_box()
+    assert box is not None
+    assert box["width"] > 40, box
+    assert box["height"] > 40, box
+
+
 def test_events_page_in_english(web: Web, site: Site) -> None:
     web.login("inv")
     web.page.select_option("#language", "en")

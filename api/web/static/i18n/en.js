@@ -308,6 +308,7 @@ export default {
   'events.error.too_long': 'The window is longer than {hours} hours; search in shorter windows.',
   'events.error.forbidden': 'Your role may not see events.',
   'area.hint': 'Click on the map to place the corners of the area.',
+  'area.add_centre': 'Add the map centre as a corner',
   'area.close': 'Close area',
   'area.clear': 'Clear area',
   'area.use_view': 'Use the current map view',

@@ -303,6 +303,7 @@ export default {
   'events.error.too_long': 'Khoảng thời gian dài quá {hours} giờ; hãy tìm trong các khoảng ngắn hơn.',
   'events.error.forbidden': 'Vai trò của bạn không được xem sự kiện.',
   'area.hint': 'Bấm lên bản đồ để đặt các góc của khu vực.',
+  'area.add_centre': 'Thêm tâm bản đồ làm góc',
   'area.close': 'Khép vùng',
   'area.clear': 'Xóa vùng',
   'area.use_view': 'Dùng khung bản đồ đang xem',

@@ -19,11 +19,13 @@ export function areaDraw(map, { initial = null, onChange = () => {} } = {}) {
   const closeButton = h('button', { type: 'button', class: 'btn btn-small', id: 'area-close', onclick: close }, t('area.close'));
   const clearButton = h('button', { type: 'button', class: 'btn btn-small', id: 'area-clear', onclick: clearArea }, t('area.clear'));
   const viewButton = h('button', { type: 'button', class: 'btn btn-small', id: 'area-view', onclick: useView }, t('area.use_view'));
+  // Without a mouse: move the map with the arrow keys, then add its centre as a corner.
+  const centreButton = h('button', { type: 'button', class: 'btn btn-small', id: 'area-centre', onclick: () => addCorner(map.getCenter()) }, t('area.add_centre'));
   const element = h(
     'div',
     { class: 'area-draw' },
     h('p', { class: 'hint' }, t('area.hint')),
-    h('div', { class: 'area-buttons' }, closeButton, clearButton, viewButton),
+    h('div', { class: 'area-buttons' }, centreButton, closeButton, clearButton, viewButton),
     status,
   );
 
@@ -78,15 +80,17 @@ export function areaDraw(map, { initial = null, onChange = () => {} } = {}) {
     changed();
   }
 
-  map.on('click', (event) => {
-    // A click after closing starts a new area.
+  function addCorner(latlng) {
+    // A corner after closing starts a new area.
     if (closed) {
       corners = [];
       closed = false;
     }
-    corners.push(event.latlng);
+    corners.push(latlng);
     changed();
-  });
+  }
+
+  map.on('click', (event) => addCorner(event.latlng));
   map.getContainer().classList.add('map-picking');
   draw();
   return {
