@@ -262,6 +262,23 @@ def test_area_can_be_drawn_with_the_keyboard(web: Web, site: Site) -> None:
     assert box["height"] > 40, box
 
 
+def test_more_events_are_fetched_page_by_page(web: Web, site: Site) -> None:
+    with site.session_factory.begin() as session:
+        camera = session.scalars(select(Camera).where(Camera.code == "VT-0001")).one()
+        for n in range(205):
+            make_event(session, camera, start=at(n * 0.2), seconds=5)
+    _open_events(web)
+    _draw_area(web)
+    _fill_window(web, WINDOW_FROM, WINDOW_TO)
+    page = web.page
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    expect(page.locator(".event-item")).to_have_count(200)
+    page.get_by_role("button", name="Xem thêm sự kiện").click()
+    expect(page.locator(".event-item")).to_have_count(205)
+    expect(page.locator("#ev-more")).to_have_count(0)
+    expect(page.locator(".coverage-item[data-camera='VT-0001'] .tl-event")).to_have_count(205)
+
+
 def test_events_page_in_english(web: Web, site: Site) -> None:
     web.login("inv")
     web.page.select_option("#language", "en")

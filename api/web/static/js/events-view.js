@@ -408,7 +408,7 @@ export async function eventsView(section, { query = {} } = {}) {
       return;
     }
     rememberCase(caseNumber);
-    const body = { from, to, area, limit: PAGE_SIZE };
+    const body = { from, to, area, limit: Math.min(PAGE_SIZE, session.config.max_page_size || PAGE_SIZE) };
     if (scoreInput.value !== '') body.min_score = Number(scoreInput.value);
     const headers = caseNumber ? { 'X-Case-Number': caseNumber } : {};
     submit.disabled = true;
