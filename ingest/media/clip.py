@@ -20,7 +20,7 @@ from typing import Any
 
 import av
 
-from camera_registry.errors import NotFound
+from camera_registry.errors import InvalidInput, NotFound
 
 # Codecs that browsers play inline from an MP4; anything else is offered as a download.
 INLINE_CODECS = frozenset({"h264"})
@@ -33,6 +33,10 @@ class FootageMissing(NotFound):
 
 class FootageUnreadable(NotFound):
     """A recording the index lists cannot be opened or demuxed."""
+
+
+class ClipUnsupported(InvalidInput):
+    """The recording's codec cannot be copied into MP4 (e.g. an animated GIF)."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,13 @@ class _Writer:
         exact = clip_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         self.container.metadata["creation_time"] = exact
         self.container.metadata["comment"] = f"first frame at {exact}"
-        self.stream = self.container.add_stream_from_template(template)
+        try:
+            self.stream = self.container.add_stream_from_template(template)
+        except ValueError as exc:
+            raise ClipUnsupported(
+                f"footage in {self.codec} cannot be cut into MP4 without re-encoding;"
+                " download the original file instead"
+            ) from exc
         if self.codec == "hevc":
             # Apple players and browsers only recognise HEVC in MP4 under the hvc1 tag.
             self.stream.codec_tag = "hvc1"

@@ -113,3 +113,15 @@ def test_exact_start_is_kept_beside_the_whole_second_creation_time(tmp_path: Pat
     with av.open(str(out)) as result:
         assert result.metadata["creation_time"] == "2026-03-12T14:00:02.000000Z"
         assert result.metadata["comment"] == "first frame at 2026-03-12T14:00:02.250000Z"
+
+
+def test_gif_footage_gives_a_clear_error(tmp_path: Path) -> None:
+    from ingest.media.clip import ClipUnsupported
+
+    gif = Path(__file__).resolve().parents[3] / "samples" / "footage" / "people-detection.gif"
+    start = datetime(2026, 3, 1, 21, 0, tzinfo=UTC)
+    source = ClipSource(path=gif, start=start, end=start + timedelta(seconds=3))
+    out = tmp_path / "clip.mp4"
+    with pytest.raises(ClipUnsupported, match="download the original"):
+        cut_clip([source], start, start + timedelta(seconds=2), out)
+    assert not out.exists()
