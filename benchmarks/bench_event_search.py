@@ -70,7 +70,10 @@ def _event_rows(
     span = DAYS * 86_400
     now = datetime.now(UTC)
     for cam_id, code in cameras:
-        starts = sorted(rng.uniform(0, span) for _ in range(per_camera))
+        starts = sorted(round(rng.uniform(0, span), 3) for _ in range(per_camera))
+        # Ids follow from camera and start, so one camera's starts must differ (by 1 ms at least).
+        for i in range(1, len(starts)):
+            starts[i] = max(starts[i], round(starts[i - 1] + 0.001, 3))
         for offset in starts:
             start = EPOCH + timedelta(seconds=round(offset, 3))
             duration = min(MAX_EVENT_S, rng.expovariate(1 / 20) + 1)
