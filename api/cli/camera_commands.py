@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,18 @@ import typer
 from pydantic import ValidationError
 
 from api.cli.context import state
-from api.cli.output import domain_errors, emit_json, emit_table, fail, parse_pair, stderr, warn
+from api.cli.output import (
+    domain_errors,
+    emit_json,
+    emit_table,
+    fail,
+    parse_bbox,
+    parse_day,
+    parse_pair,
+    read_geojson,
+    stderr,
+    warn,
+)
 from camera_registry.camera.filter import CameraFilter, PlaceMatch
 from camera_registry.camera.model import CameraStatus, Funding
 from camera_registry.camera.reading import camera_history, list_cameras, show_camera
@@ -51,10 +61,7 @@ def build_filter(
     """Turn command-line options into a CameraFilter, failing with a clear message."""
     data: dict[str, Any] = {"q": q, "ward": ward, "consent": consent, "match": match}
     if at:
-        try:
-            data["at"] = date.fromisoformat(at)
-        except ValueError:
-            fail(f"--at must be a date YYYY-MM-DD, got {at!r}")
+        data["at"] = parse_day(at, "--at")
     if near:
         data["near"] = parse_pair(near, "--near LAT,LON")
         if radius is None:
@@ -65,16 +72,9 @@ def build_filter(
     if sees:
         data["sees"] = parse_pair(sees, "--sees LAT,LON")
     if bbox:
-        try:
-            w, s, e, n = (float(x) for x in bbox.split(","))
-        except ValueError:
-            fail(f"--bbox must be W,S,E,N (four numbers), got {bbox!r}")
-        data["bbox"] = (w, s, e, n)
+        data["bbox"] = parse_bbox(bbox)
     if area:
-        try:
-            data["area"] = json.loads(area.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            fail(f"cannot read GeoJSON from {area}: {exc}")
+        data["area"] = read_geojson(area)
     data["status"] = status or []
     data["funding"] = funding or []
     data["tags"] = tag or []

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,18 @@ from pydantic import ValidationError
 from api.auth import case_number_of
 from api.cli.camera_commands import JSON_OPT, validation_message
 from api.cli.context import CliState, state
-from api.cli.output import domain_errors, emit_json, emit_table, fail, parse_pair, stderr, warn
+from api.cli.output import (
+    domain_errors,
+    emit_json,
+    emit_table,
+    fail,
+    parse_bbox,
+    parse_day,
+    parse_pair,
+    read_geojson,
+    stderr,
+    warn,
+)
 from ingest.events.schema import CoverageRead, EventQuery, EventRead
 from ingest.events.search import coverage, search_events
 
@@ -54,26 +64,16 @@ def _place(
     """Parse the place options into EventQuery fields, failing with a clear message."""
     data: dict[str, Any] = {"ward": ward}
     if at:
-        try:
-            data["at"] = date.fromisoformat(at)
-        except ValueError:
-            fail(f"--at must be a date YYYY-MM-DD, got {at!r}")
+        data["at"] = parse_day(at, "--at")
     if (near is None) != (radius is None):
         fail("--near LAT,LON and --radius METRES go together")
     if near:
         data["near"] = parse_pair(near, "--near LAT,LON")
         data["radius_m"] = radius
     if bbox:
-        try:
-            west, south, east, north = (float(x) for x in bbox.split(","))
-        except ValueError:
-            fail(f"--bbox must be W,S,E,N (four numbers), got {bbox!r}")
-        data["bbox"] = (west, south, east, north)
+        data["bbox"] = parse_bbox(bbox)
     if area:
-        try:
-            data["area"] = json.loads(area.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            fail(f"cannot read GeoJSON from {area}: {exc}")
+        data["area"] = read_geojson(area)
     return data
 
 

@@ -6,6 +6,8 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -78,3 +80,28 @@ def parse_pair(
     except ValueError:
         fail(f"{what} must be two numbers separated by a comma, got {value!r}")
     return a, b
+
+
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    """Parse 'W,S,E,N' into four numbers."""
+    try:
+        west, south, east, north = (float(x) for x in value.split(","))
+    except ValueError:
+        fail(f"--bbox must be W,S,E,N (four numbers), got {value!r}")
+    return west, south, east, north
+
+
+def parse_day(value: str, option: str) -> date:
+    """Parse a YYYY-MM-DD date given to an option."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be a date YYYY-MM-DD, got {value!r}")
+
+
+def read_geojson(path: Path) -> Any:
+    """Read a GeoJSON file given on the command line."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        fail(f"cannot read GeoJSON from {path}: {exc}")
