@@ -165,3 +165,30 @@ def test_config_show_masks_secrets(cli: CliRunner) -> None:
     assert data["credentials_key"] == "***"
     assert "c2VjcmV0" not in out
     assert data["display_timezone"] == "Asia/Ho_Chi_Minh"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["cameras", "list"],
+        ["events", "search", "--from", "2026-03-12T21:00", "--to", "2026-03-12T23:00"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--bbox", "107.0,10.3,107.1"], "W,S,E,N"),
+        (["--ward", "26506", "--at", "12/03/2026"], "must be a date"),
+        (["--area", "BROKEN_FILE"], "cannot read GeoJSON"),
+    ],
+)
+def test_place_options_are_checked_the_same_way(
+    cli: CliRunner, tmp_path: Path, command: list[str], option: list[str], message: str
+) -> None:
+    broken = tmp_path / "zone.geojson"
+    broken.write_text('{"type": "Polygon", "coordinates": [[', encoding="utf-8")
+    option = [str(broken) if part == "BROKEN_FILE" else part for part in option]
+    code, out, err = _run(cli, *command, *option, "--json")
+    assert code == 2
+    assert message in err
+    assert out == ""
