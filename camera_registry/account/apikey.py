@@ -24,6 +24,7 @@ from camera_registry.account.service import (
     check_scope,
     require_account_admin,
     scope_of,
+    scoped_actor,
     token_digest,
 )
 from camera_registry.actor import Actor
@@ -213,12 +214,12 @@ def actor_for_key(
     key: ApiKey, *, request_id: str, source: str, case_number: str | None = None
 ) -> Actor:
     """Return the actor of an integration calling with a key."""
-    return Actor(
-        name=f"key:{key.id}",
-        role=Role(key.role),
+    return scoped_actor(
+        f"key:{key.id}",
+        key,
+        role=key.role,
         request_id=request_id,
         source=source,
-        scope=scope_of(key).to_scope(),
         case_number=case_number,
     )
 

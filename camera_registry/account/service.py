@@ -212,16 +212,30 @@ def update_user(
     return user_read(user)
 
 
+def scoped_actor(
+    name: str, row: Scoped, *, role: str, request_id: str, source: str, case_number: str | None
+) -> Actor:
+    """Return an actor carrying the role and scope stored on a user or key row."""
+    return Actor(
+        name=name,
+        role=Role(role),
+        request_id=request_id,
+        source=source,
+        scope=scope_of(row).to_scope(),
+        case_number=case_number,
+    )
+
+
 def actor_for_user(
     user: User, *, request_id: str, source: str, case_number: str | None = None
 ) -> Actor:
     """Return the actor of a logged-in person."""
-    return Actor(
-        name=f"user:{user.username}",
-        role=Role(user.role),
+    return scoped_actor(
+        f"user:{user.username}",
+        user,
+        role=user.role,
         request_id=request_id,
         source=source,
-        scope=scope_of(user).to_scope(),
         case_number=case_number,
     )
 
