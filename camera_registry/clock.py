@@ -32,3 +32,21 @@ def require_aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("naive datetime refused: give a time zone or offset")
     return value.astimezone(UTC)
+
+
+# Stored and searched times stay well inside what datetime can represent, so that
+# arithmetic such as "start minus the longest event" can never overflow.
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9000, 1, 1, tzinfo=UTC)
+TIME_RANGE_HINT = "give a time between 1970-01-01 and 9000-01-01"
+
+
+def in_time_range(value: datetime) -> datetime:
+    """Return an aware time in UTC, refusing one outside 1970..9000 (ValueError)."""
+    try:
+        utc = require_aware(value)
+    except OverflowError:
+        raise ValueError(TIME_RANGE_HINT) from None
+    if not EARLIEST_TIME <= utc <= LATEST_TIME:
+        raise ValueError(TIME_RANGE_HINT)
+    return utc

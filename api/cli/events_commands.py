@@ -25,6 +25,7 @@ from api.cli.output import (
     stderr,
     warn,
 )
+from camera_registry.clock import in_time_range
 from ingest.events.schema import CoverageRead, EventQuery, EventRead
 from ingest.events.search import coverage, search_events
 
@@ -49,7 +50,12 @@ def _time(value: str, option: str, zone: tzinfo) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         fail(f"{option} must be an ISO 8601 time such as 2026-03-12T21:00, got {value!r}")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
+    aware = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
+    try:
+        in_time_range(aware)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
+    return aware
 
 
 def _place(

@@ -21,6 +21,7 @@ from api.problem import problem_responses
 from camera_registry.account.role import Permission
 from camera_registry.actor import Actor
 from camera_registry.audit.service import AuditFilter, list_audit, verify_chain
+from camera_registry.clock import in_time_range
 from camera_registry.errors import FieldProblem, InvalidInput
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=problem_responses(401, 403, 422))
@@ -59,6 +60,11 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
     if value is not None and value.utcoffset() is None:
         message = "give a time zone, e.g. 2026-11-28T08:00:00+07:00"
         raise InvalidInput(f"{name}: {message}", problems=[FieldProblem(name, message)])
+    if value is not None:
+        try:
+            in_time_range(value)
+        except ValueError as exc:
+            raise InvalidInput(f"{name}: {exc}", problems=[FieldProblem(name, str(exc))]) from None
     return value
 
 

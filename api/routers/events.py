@@ -20,6 +20,7 @@ from api.problem import problem_responses
 from camera_registry.account.role import Permission
 from camera_registry.actor import Actor
 from camera_registry.camera.schema import CODE_PATTERN
+from camera_registry.clock import in_time_range
 from camera_registry.errors import FieldProblem, InvalidInput, NotFound
 from config import Settings
 from ingest.events.schema import (
@@ -71,8 +72,14 @@ class EventSearch(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-def _aware(value: datetime, settings: Settings) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=settings.zone)
+def _aware(value: datetime, settings: Settings, name: str = "from") -> datetime:
+    """Read a naive time in the display zone; refuse one outside the storable range."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=settings.zone)
+    try:
+        in_time_range(aware)
+    except ValueError as exc:
+        raise InvalidInput(f"{name}: {exc}", problems=[FieldProblem(name, str(exc))]) from None
+    return aware
 
 
 _PARAM_OF_FIELD = {"start": "from", "end": "to", "codes": "camera", "radius_m": "radius"}
@@ -80,8 +87,8 @@ _PARAM_OF_FIELD = {"start": "from", "end": "to", "codes": "camera", "radius_m": 
 
 def _query(data: dict[str, Any], settings: Settings) -> EventQuery:
     """Return the EventQuery, reporting validation errors by parameter name."""
-    data["start"] = _aware(data["start"], settings)
-    data["end"] = _aware(data["end"], settings)
+    data["start"] = _aware(data["start"], settings, "from")
+    data["end"] = _aware(data["end"], settings, "to")
     data["limit"] = check_limit(data.get("limit"), settings.max_page_size)
     try:
         return EventQuery.model_validate(data)
@@ -254,8 +261,8 @@ def read_camera_coverage(
     return camera_coverage(
         session,
         code=code,
-        start=_aware(start, settings),
-        end=_aware(to, settings),
+        start=_aware(start, settings, "from"),
+        end=_aware(to, settings, "to"),
         actor=actor,
         max_window_hours=settings.search.max_search_window_hours,
     )
@@ -282,7 +289,7 @@ def read_camera_clip(
     The clip starts at the keyframe at or before `from`; its `creation_time` is the wall-clock
     time of its first frame. H.264 plays in the browser; other codecs download.
     """
-    begin, end = _aware(start, settings), _aware(to, settings)
+    begin, end = _aware(start, settings, "from"), _aware(to, settings, "to")
     files = clip_footage(
         session,
         code=code,

@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from camera_registry.clock import in_time_range
 from ingest.motion.base import GRID_COLUMNS, GRID_ROWS
 
 GRID_CELLS = GRID_COLUMNS * GRID_ROWS
@@ -86,6 +87,7 @@ class EventQuery(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("give a time with its offset (e.g. 2026-03-12T21:00:00+07:00)")
+        in_time_range(value)
         return value
 
     @model_validator(mode="after")

@@ -146,3 +146,11 @@ def test_verify_detects_tampering(
     broken = client.get("/api/v1/audit/verify", headers=admin).json()
     assert broken["ok"] is False
     assert any(expected in problem for problem in broken["problems"])
+
+
+def test_audit_listing_refuses_times_out_of_range(client: TestClient, admin: Headers) -> None:
+    answer = client.get(
+        "/api/v1/audit", headers=admin, params={"since": "0001-01-01T00:00:00+07:00"}
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "since"

@@ -153,6 +153,9 @@ def test_post_search_with_polygon(client: TestClient, admin: Headers, seeded: Se
         ({**WINDOW, "bbox": "1,2,3"}, "bbox"),
         ({**WINDOW, "near": "10.3,107.0"}, "radius"),
         ({**WINDOW, "region": "0.5,0,0.2,1"}, "region"),
+        # Found by schemathesis: the first day of year 1 overflowed "start minus longest event".
+        ({"from": "0001-01-01T00:00:00", "to": "0001-01-01T01:00:00"}, "from"),
+        ({"from": "9999-12-31T22:00:00", "to": "9999-12-31T23:00:00"}, "from"),
     ],
 )
 def test_bad_get_input_is_a_problem(
@@ -290,3 +293,13 @@ def test_post_region_cells_and_damaged_cursor(
     )
     assert damaged.status_code == 422
     assert "cursor" in damaged.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["coverage", "clip"])
+def test_out_of_range_times_are_problems_on_camera_routes(
+    client: TestClient, admin: Headers, seeded: Seeded, path: str
+) -> None:
+    params = {"from": "0001-01-01T00:00:00", "to": "0001-01-01T01:00:00"}
+    answer = client.get(f"/api/v1/cameras/INSIDE/{path}", headers=admin, params=params)
+    assert answer.status_code == 422, answer.text
+    assert "1970-01-01" in answer.json()["detail"]

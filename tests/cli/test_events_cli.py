@@ -123,6 +123,7 @@ def test_table_output(cli: CliRunner, events: list[str]) -> None:
         (["--from", "yesterday", "--to", "2026-03-12T21:00"], "ISO 8601"),
         ([*WINDOW, "--near", "10.3,107.0"], "go together"),
         ([*WINDOW, "--case", "bad\x07case"], "case number"),
+        (["--from", "0001-01-01T00:00", "--to", "0001-01-01T02:00"], "--from: give a time between"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(
