@@ -132,6 +132,62 @@ class LiveSettings(BaseModel):
     )
 
 
+class HealthSettings(BaseModel):
+    """Camera health checks: schedules, timeouts, debounce and alerts."""
+
+    reachability_interval_s: float = Field(
+        120.0, ge=5.0, le=86_400.0, description="How often each camera's reachability is checked."
+    )
+    picture_interval_s: float = Field(
+        1800.0, ge=30.0, le=7 * 86_400.0, description="How often each camera's picture is judged."
+    )
+    probe_timeout_s: float = Field(
+        5.0, ge=0.5, le=120.0, description="Longest a reachability probe (connect + RTSP) may take."
+    )
+    max_concurrent_probes: int = Field(
+        256, ge=1, le=4096, description="Reachability probes in flight at once per worker."
+    )
+    picture_seconds: float = Field(
+        3.0, ge=0.5, le=60.0, description="Seconds of frames a picture check grabs."
+    )
+    picture_timeout_s: float = Field(
+        20.0, ge=2.0, le=600.0, description="Longest a picture check may take."
+    )
+    max_concurrent_pictures: int = Field(
+        4, ge=1, le=256, description="Picture checks at once per worker (they decode video)."
+    )
+    failures_to_offline: int = Field(
+        2, ge=1, le=20, description="Failed probes in a row before a camera counts as offline."
+    )
+    successes_to_online: int = Field(
+        1, ge=1, le=20, description="Good probes in a row before an offline camera is online again."
+    )
+    unknown_after_missed: int = Field(
+        3, ge=2, le=100, description="Missed reachability periods after which a state is unknown."
+    )
+    down_alert_minutes: float = Field(
+        30.0, ge=1.0, le=7 * 24 * 60.0, description="Alert again when a camera is down this long."
+    )
+    snapshot_width: int = Field(
+        320, ge=64, le=1920, description="Width of the JPEG snapshot a picture check keeps."
+    )
+    webhook_timeout_s: float = Field(
+        5.0, ge=0.5, le=60.0, description="How long a webhook endpoint may take to answer."
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=50, description="Deliveries tried before an alert counts as failed."
+    )
+    webhook_backoff_max_s: float = Field(
+        600.0, ge=1.0, le=86_400.0, description="Longest wait between delivery attempts."
+    )
+    mqtt_url: str = Field(
+        "", description="MQTT broker, e.g. mqtt://127.0.0.1:1883; empty publishes nothing."
+    )
+    mqtt_topic_prefix: str = Field(
+        "camreg/cameras", description="States go to <prefix>/<camera code>/state (retained)."
+    )
+
+
 class Settings(BaseSettings):
     """All settings of camreg; build one with `load_settings()` in an entry point."""
 
@@ -159,6 +215,7 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @field_validator("display_timezone")
     @classmethod

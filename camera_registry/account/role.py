@@ -18,6 +18,8 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     EVENT_READ = "event:read"  # motion events, coverage and thumbnails
     CLIP_EXPORT = "clip:export"  # video cut from the recordings
+    HEALTH_READ = "health:read"  # camera states, check history, snapshots, availability
+    HEALTH_MANAGE = "health:manage"  # run checks, set reference pictures, manage webhooks
 
 
 class Role(StrEnum):
@@ -45,6 +47,8 @@ _GRANTS: dict[Role, set[str]] = {
         Permission.OWNER_READ,
         Permission.HISTORY_READ,
         Permission.EVENT_READ,
+        Permission.HEALTH_READ,
+        Permission.HEALTH_MANAGE,
     },
     # Investigators ask owners for footage, so they see contact data; every read is audited.
     Role.INVESTIGATOR: _EVERYONE
@@ -53,8 +57,11 @@ _GRANTS: dict[Role, set[str]] = {
         Permission.HISTORY_READ,
         Permission.EVENT_READ,
         Permission.CLIP_EXPORT,
+        Permission.HEALTH_READ,
     },
     # Case systems locate cameras and fetch evidence; they get no owners' personal data.
-    Role.INTEGRATION: _EVERYONE | {Permission.EVENT_READ, Permission.CLIP_EXPORT},
+    # Investigators and case systems need to know whether a camera worked at a given moment.
+    Role.INTEGRATION: _EVERYONE
+    | {Permission.EVENT_READ, Permission.CLIP_EXPORT, Permission.HEALTH_READ},
     Role.AUDITOR: _EVERYONE | {Permission.AUDIT_READ, Permission.HISTORY_READ},
 }

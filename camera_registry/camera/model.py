@@ -97,6 +97,10 @@ class Camera(Base):
     sub_stream_url: Mapped[str | None] = mapped_column(String(500))
     # Fernet token of {"username", "password"}; never returned, exported or logged.
     credentials_token: Mapped[str | None] = mapped_column(Text)
+    # What the main stream should deliver; health checks flag a stream unlike this.
+    expected_width: Mapped[int | None] = mapped_column(Integer)
+    expected_height: Mapped[int | None] = mapped_column(Integer)
+    expected_fps: Mapped[float | None] = mapped_column(Float)
 
     heading_deg: Mapped[float | None] = mapped_column(Float)
     fov_deg: Mapped[float | None] = mapped_column(Float)

@@ -88,7 +88,11 @@ class CoverageInterval(Base):
     footage_id: Mapped[int | None] = mapped_column(ForeignKey("footage.id"))
     reason: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_coverage_camera_start", "camera_id", "start"),)
+    __table_args__ = (
+        Index("ix_coverage_camera_start", "camera_id", "start"),
+        # Lets a window query bound intervals from both sides (long intervals exist).
+        Index("ix_coverage_camera_end", "camera_id", "end"),
+    )
 
 
 class JobState(StrEnum):

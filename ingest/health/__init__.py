@@ -1,0 +1,1 @@
+"""Camera health: reachability and picture checks, debounced states, availability and alerts."""

@@ -1,0 +1,36 @@
+"""What a single check finds, before debounce: the contract between probes and storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ingest.health.vocabulary import CheckTier, HealthState, Reason, ordered, state_of
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One fresh result of one tier for one camera (not debounced)."""
+
+    camera_id: int
+    camera_code: str
+    tier: CheckTier
+    checked_at: datetime  # aware UTC, when the check started
+    reasons: tuple[Reason, ...] = ()
+    latency_ms: float | None = None  # reachability: connect + OPTIONS + DESCRIBE
+    # Facts measured along the way, e.g. {"rtsp_status": 200, "width": 1280, "fps": 9.8,
+    # "mean_luma": 3.1, "sharpness": 12.0}; never credentials.
+    details: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None  # one line for people, e.g. "connection refused"
+    snapshot_jpeg: bytes | None = None  # picture checks: a small JPEG of the last frame
+
+    @property
+    def state(self) -> HealthState:
+        """Return the state these reasons imply."""
+        return state_of(self.reasons)
+
+    @property
+    def reason_list(self) -> list[Reason]:
+        """Return the reasons in vocabulary order."""
+        return ordered(self.reasons)
