@@ -27,6 +27,7 @@ from api.routers import (
     areas,
     audit,
     auth,
+    camera_health,
     camera_transfer,
     camera_writes,
     cameras,
@@ -34,6 +35,7 @@ from api.routers import (
     health,
     keys,
     users,
+    webhooks,
 )
 from api.runtime import Runtime
 from config import Settings
@@ -194,6 +196,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(users.router, prefix=API_PREFIX)
     app.include_router(keys.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
+    app.include_router(camera_health.router, prefix=API_PREFIX)
+    app.include_router(webhooks.router, prefix=API_PREFIX)
     _install_openapi(app)
     mount_docs(app, API_PREFIX)
     _mount_web_page(app, settings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from ingest.cli import ingest_commands, worker_commands
+from ingest.cli import health_commands, ingest_commands, worker_commands
 
 
 def register(app: typer.Typer) -> None:
@@ -16,3 +16,4 @@ def register(app: typer.Typer) -> None:
     # Each command module adds itself here with one line: `<module>.register(app)`.
     ingest_commands.register(app)
     worker_commands.register(app)
+    health_commands.register(app)

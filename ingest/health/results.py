@@ -34,3 +34,34 @@ class CheckResult:
     def reason_list(self) -> list[Reason]:
         """Return the reasons in vocabulary order."""
         return ordered(self.reasons)
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """What a check needs to know of one camera; credentials are decrypted only in memory."""
+
+    camera_id: int
+    code: str
+    url: str  # the main stream URL, without credentials
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    expected_width: int | None = None
+    expected_height: int | None = None
+    expected_fps: float | None = None
+    # The technician's reference picture (a JPEG file), if one was set.
+    reference_path: str | None = None
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """A camera's debounced state changed: what alerts are made of."""
+
+    camera_id: int
+    camera_code: str
+    ward_code: str | None
+    previous: HealthState
+    current: HealthState
+    reasons: tuple[Reason, ...]
+    at: datetime  # when the new state began (aware UTC)
+    # When the camera left `online` (start of the incident); None once it is online again.
+    incident_started_at: datetime | None

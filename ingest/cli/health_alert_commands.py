@@ -1,0 +1,9 @@
+"""`camreg health` commands: alert side."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `camreg health` group."""
