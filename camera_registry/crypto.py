@@ -40,6 +40,17 @@ class CredentialCipher:
             raise ValueError("stored credentials cannot be decrypted with this key") from exc
         return StreamCredentials(username=data["u"], password=data["p"])
 
+    def encrypt_text(self, secret: str) -> str:
+        """Return an opaque token for a single secret (e.g. a webhook signing secret)."""
+        return self._fernet.encrypt(secret.encode()).decode()
+
+    def decrypt_text(self, token: str) -> str:
+        """Return the secret in a token from encrypt_text; raise ValueError for a wrong key."""
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("stored secret cannot be decrypted with this key") from exc
+
 
 def load_or_create_key(explicit_key: str, key_file: Path) -> bytes:
     """Return the configured key, or the key file's, creating the file (mode 0600) on first use."""
