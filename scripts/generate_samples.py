@@ -188,6 +188,10 @@ MODELS = [("Hikvision", "DS-2CD1043G0-I"), ("Hikvision", "DS-2CD2143G2-I"),
 PATHS = {"Hikvision": ("Streaming/Channels/101", "Streaming/Channels/102"),
          "Ezviz": ("h264/ch1/main/av_stream", "h264/ch1/sub/av_stream")}  # fmt: skip
 DAHUA_PATHS = ("cam/realmonitor?channel=1&subtype=0", "cam/realmonitor?channel=1&subtype=1")
+# Main-stream size of each model at its factory setting (4 MP Hikvision, 2 MP the rest).
+MAIN_SIZE = {"DS-2CD1043G0-I": (2560, 1440), "DS-2CD2143G2-I": (2688, 1520)}
+# Factory frame rates in a PAL country; some owners lower it to save the memory card.
+FPS_WEIGHTS: dict[Any, float] = {25.0: 70, 20.0: 12, 15.0: 10, 12.5: 3, 30.0: 5}
 NOTES = ["Camera bị cây che một phần vào mùa mưa.", "Chủ nhà thường vắng vào cuối tuần.",
          "Đã thay nguồn năm 2024.", "Góc quay hướng ra bãi giữ xe.",
          "Liên hệ tổ trưởng trước khi trích xuất.", "Lưu trữ 7 ngày trên thẻ nhớ."]  # fmt: skip
@@ -259,7 +263,17 @@ def _equipment(rng: random.Random, n: int, status: str) -> dict[str, Any]:
     linked = status != "planned" and rng.random() < 0.92
     data["stream_url"] = f"{host}/{main}" if linked else None
     data["sub_stream_url"] = f"{host}/{sub}" if linked and rng.random() < 0.8 else None
+    data.update(_stream_format(n, model, linked))
     return data
+
+
+def _stream_format(n: int, model: str, linked: bool) -> dict[str, Any]:
+    # Its own generator per camera, so adding these columns left every other sample value as is.
+    rng = random.Random(f"{SEED}-stream-{n}")
+    known = linked and rng.random() < 0.7
+    width, height = MAIN_SIZE.get(model, (1920, 1080)) if known else (None, None)
+    fps = _pick(rng, FPS_WEIGHTS) if known and rng.random() < 0.9 else None
+    return {"expected_width": width, "expected_height": height, "expected_fps": fps}
 
 
 def _view(rng: random.Random, lat: float, lon: float, n: int) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ from camera_registry.camera.write import create_camera, set_status, update_camer
 app = typer.Typer(help="Register and find cameras.", no_args_is_help=True)
 
 JSON_OPT = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+_RESOLUTION = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
+RESOLUTION_HELP = "Main stream size WIDTHxHEIGHT in pixels, e.g. 1920x1080 (health checks compare)."
+FPS_HELP = "Main stream frames per second, e.g. 25 (health checks compare)."
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -169,6 +173,25 @@ def _field_values(pairs: list[str]) -> dict[str, Any]:
     return values
 
 
+def parse_resolution(text: str) -> tuple[int | None, int | None]:
+    """Turn WIDTHxHEIGHT (e.g. 1920x1080) into pixels; an empty text clears the size."""
+    if not text.strip():
+        return None, None
+    match = _RESOLUTION.match(text)
+    if match is None:
+        fail(f"--resolution takes WIDTHxHEIGHT in pixels, e.g. 1920x1080; got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _stream_format(resolution: str | None, fps: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if resolution is not None:
+        values["expected_width"], values["expected_height"] = parse_resolution(resolution)
+    if fps is not None:
+        values["expected_fps"] = fps.strip() or None
+    return values
+
+
 def _common(
     name: str | None,
     lat: float | None,
@@ -218,6 +241,8 @@ def add_command(
     stream_url: str | None = typer.Option(None, help="Main stream URL."),
     stream_username: str | None = typer.Option(None, help="Stream user (stored encrypted)."),
     stream_password: str | None = typer.Option(None, help="Stream password (prompted if absent)."),
+    resolution: str | None = typer.Option(None, help=RESOLUTION_HELP),
+    fps: str | None = typer.Option(None, help=FPS_HELP),
     sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     json_out: bool = JSON_OPT,
 ) -> None:
@@ -225,6 +250,7 @@ def add_command(
     values = _common(
         name, lat, lon, ward, status, tag, stream_url, stream_username, stream_password, sets
     )
+    values.update(_stream_format(resolution, fps))
     try:
         data = CameraCreate(code=code, **values)
     except ValidationError as exc:
@@ -254,6 +280,8 @@ def update_command(
     stream_url: str | None = typer.Option(None, help="Main stream URL."),
     stream_username: str | None = typer.Option(None, help="Stream user (stored encrypted)."),
     stream_password: str | None = typer.Option(None, help="Stream password."),
+    resolution: str | None = typer.Option(None, help=RESOLUTION_HELP + " Empty clears."),
+    fps: str | None = typer.Option(None, help=FPS_HELP + " Empty clears."),
     sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP + " Empty VALUE clears."),
     if_version: int | None = typer.Option(
         None, help="Refuse if the camera is not at this version."
@@ -264,6 +292,7 @@ def update_command(
     values = _common(
         name, lat, lon, ward, status, tag, stream_url, stream_username, stream_password, sets
     )
+    values.update(_stream_format(resolution, fps))
     if not values:
         fail("nothing to change: give at least one option or --set FIELD=VALUE")
     try:

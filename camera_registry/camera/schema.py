@@ -26,6 +26,8 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 _PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://")
+MIN_PIXELS, MAX_PIXELS = 16, 16384
+MIN_FPS, MAX_FPS = 0.5, 120.0
 
 
 def check_position(lat: float, lon: float) -> None:
@@ -73,6 +75,27 @@ class CameraFields(BaseModel):
     sub_stream_url: str | None = Field(None, max_length=500)
     stream_username: SecretStr | None = Field(None, description="Write-only.")
     stream_password: SecretStr | None = Field(None, description="Write-only.")
+    expected_width: int | None = Field(
+        None,
+        ge=MIN_PIXELS,
+        le=MAX_PIXELS,
+        description="Main stream width in pixels; health checks flag another size.",
+        examples=[1920],
+    )
+    expected_height: int | None = Field(
+        None,
+        ge=MIN_PIXELS,
+        le=MAX_PIXELS,
+        description="Main stream height in pixels; give it with expected_width.",
+        examples=[1080],
+    )
+    expected_fps: float | None = Field(
+        None,
+        ge=MIN_FPS,
+        le=MAX_FPS,
+        description="Main stream frames per second; health checks flag another rate.",
+        examples=[25],
+    )
     heading_deg: float | None = Field(None, ge=0, lt=360, description="0 = north, clockwise.")
     fov_deg: float | None = Field(None, gt=0, le=360, description="Opening angle.")
     range_m: float | None = Field(None, gt=0, le=2000, description="How far it sees usefully.")
@@ -114,6 +137,19 @@ class CameraFields(BaseModel):
                 raise ValueError(f"tag {tag!r} may not contain , or ;")
         return sorted(set(value))
 
+    def _check_resolution(self) -> None:
+        """Refuse a width without a height (or the reverse): a size is both or neither."""
+        sent = {"expected_width", "expected_height"} & self.model_fields_set
+        if len(sent) == 1:
+            raise ValueError(
+                "send expected_width and expected_height together (e.g. 1920 and 1080),"
+                " or both empty to clear the size"
+            )
+        if (self.expected_width is None) != (self.expected_height is None):
+            raise ValueError(
+                "expected_width and expected_height must both have a value or both be empty"
+            )
+
 
 class CameraCreate(CameraFields):
     """A new camera: code, name and position are required."""
@@ -126,6 +162,7 @@ class CameraCreate(CameraFields):
     @model_validator(mode="after")
     def _position(self) -> Self:
         check_position(self.lat, self.lon)
+        self._check_resolution()
         return self
 
 
@@ -149,6 +186,7 @@ class CameraUpdate(CameraFields):
         for required in ("name", "status"):
             if required in self.model_fields_set and getattr(self, required) is None:
                 raise ValueError(f"{required} cannot be cleared")
+        self._check_resolution()
         return self
 
 
@@ -182,6 +220,9 @@ class CameraRead(BaseModel):
     stream_url: str | None = None
     sub_stream_url: str | None = None
     has_credentials: bool = False
+    expected_width: int | None = None
+    expected_height: int | None = None
+    expected_fps: float | None = None
     heading_deg: float | None = None
     fov_deg: float | None = None
     range_m: float | None = None

@@ -66,6 +66,9 @@ IMPORT_COLUMNS = (
     "stream_url",
     "sub_stream_url",
     *CREDENTIAL_COLUMNS,
+    "expected_width",
+    "expected_height",
+    "expected_fps",
     "heading_deg",
     "fov_deg",
     "range_m",
@@ -76,8 +79,8 @@ IMPORT_COLUMNS = (
 )
 EXPORT_COLUMNS = tuple(c for c in IMPORT_COLUMNS if c not in CREDENTIAL_COLUMNS)
 
-FLOAT_COLUMNS = frozenset({"lat", "lon", "heading_deg", "fov_deg", "range_m"})
-INT_COLUMNS = frozenset({"cost_vnd"})
+FLOAT_COLUMNS = frozenset({"lat", "lon", "heading_deg", "fov_deg", "range_m", "expected_fps"})
+INT_COLUMNS = frozenset({"cost_vnd", "expected_width", "expected_height"})
 BOOL_COLUMNS = frozenset({"consent", "live_access"})
 DATE_COLUMNS = frozenset({"consent_since", "installed_on"})
 ENUM_COLUMNS = frozenset({"owner_kind", "funding", "status"})

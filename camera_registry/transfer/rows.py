@@ -110,7 +110,7 @@ def _float(cell: Any) -> float:
     return value
 
 
-def _int(cell: Any) -> int:
+def _int(cell: Any, unit: str) -> int:
     if isinstance(cell, bool):
         raise ValueError(f"{cell!r} is not a whole number")
     if isinstance(cell, float) and cell.is_integer():
@@ -122,7 +122,7 @@ def _int(cell: Any) -> int:
         if _GROUPED_INT.match(text):
             text = text.replace(".", "").replace(",", "")
         if not text.isdigit():
-            raise ValueError(f"{cell!r} is not a whole number (đồng, without decimals)")
+            raise ValueError(f"{cell!r} is not a whole number ({unit}, without decimals)")
         value = int(text)
     return value
 
@@ -179,7 +179,8 @@ def _converter(column: str) -> Callable[[Any], Any]:
     if column in FLOAT_COLUMNS:
         return _float
     if column in INT_COLUMNS:
-        return _int
+        unit = "đồng" if column == "cost_vnd" else "pixels"
+        return lambda cell: _int(cell, unit)
     if column in BOOL_COLUMNS:
         return _bool
     if column in DATE_COLUMNS:
@@ -215,6 +216,11 @@ def _message(error: Any) -> str:
     return message
 
 
+def _whole_row_field(error: Any) -> str:
+    """Name the columns a whole-row check is about (position, or the expected picture size)."""
+    return "expected_width,expected_height" if "expected_width" in error["msg"] else "lat,lon"
+
+
 def parse_row(row: RawRow, problems: Problems, warnings: list[str]) -> ParsedRow:
     """Return the row's values and, when every check passes, its CameraCreate data."""
     values: dict[str, Any] = {}
@@ -233,7 +239,7 @@ def parse_row(row: RawRow, problems: Problems, warnings: list[str]) -> ParsedRow
         data = CameraCreate(**values)
     except ValidationError as exc:
         for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else "lat,lon"
+            name = str(error["loc"][0]) if error["loc"] else _whole_row_field(error)
             if name not in failed:
                 problems.add(name, _message(error), row.line)
                 failed.add(name)

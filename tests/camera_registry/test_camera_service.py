@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from camera_registry.actor import Actor
 from camera_registry.camera.filter import CameraFilter
 from camera_registry.camera.model import CameraStatus
 from camera_registry.camera.query import search_cameras
-from camera_registry.camera.schema import CameraUpdate
+from camera_registry.camera.schema import CameraCreate, CameraUpdate
 from camera_registry.camera.write import WriteContext, set_status, update_camera
 from camera_registry.changelog.service import changes_of
 from camera_registry.crypto import CredentialCipher
@@ -88,3 +89,50 @@ def test_large_costs_fit_on_both_databases(session: Session) -> None:
     session.flush()
     session.expire(cam)
     assert cam.cost_vnd == 9_500_000_000
+
+
+def test_expected_stream_format_is_stored_and_change_logged(
+    session: Session, actor: Actor, write_ctx: WriteContext
+) -> None:
+    cam = make_camera(session, expected_width=1920, expected_height=1080, expected_fps=25)
+    assert (cam.expected_width, cam.expected_height, cam.expected_fps) == (1920, 1080, 25.0)
+    update_camera(
+        session,
+        code=cam.code,
+        data=CameraUpdate(expected_width=1280, expected_height=720, expected_fps=12.5),
+        actor=actor,
+        ctx=write_ctx,
+    )
+    assert (cam.expected_width, cam.expected_height, cam.expected_fps) == (1280, 720, 12.5)
+    last = changes_of(session, entity="camera", key=cam.code)[-1]
+    assert last.before is not None
+    assert last.after is not None
+    assert (last.before["expected_width"], last.after["expected_width"]) == (1920, 1280)
+    assert (last.before["expected_fps"], last.after["expected_fps"]) == (25.0, 12.5)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"expected_width": 1920}, "together"),
+        ({"expected_height": 1080}, "together"),
+        ({"expected_width": 1920, "expected_height": None}, "both have a value or both be empty"),
+        ({"expected_width": 15, "expected_height": 1080}, "greater than or equal to 16"),
+        ({"expected_width": 1920, "expected_height": 16385}, "less than or equal to 16384"),
+        ({"expected_fps": 0.4}, "greater than or equal to 0.5"),
+        ({"expected_fps": 121}, "less than or equal to 120"),
+        ({"expected_fps": float("nan")}, "less than or equal to 120"),
+    ],
+)
+def test_expected_stream_format_is_checked(values: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        CameraUpdate.model_validate(values)
+    with pytest.raises(ValidationError, match=message):
+        CameraCreate.model_validate(
+            {"code": "C", "name": "n", "lat": 10.35, "lon": 107.08, **values}
+        )
+
+
+def test_expected_stream_format_clears_together() -> None:
+    cleared = CameraUpdate(expected_width=None, expected_height=None, expected_fps=None)
+    assert cleared.model_fields_set == {"expected_width", "expected_height", "expected_fps"}

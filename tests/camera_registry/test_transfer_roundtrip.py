@@ -54,6 +54,7 @@ def cameras(draw: st.DrawFn) -> list[dict[str, Any]]:
             d = draw(_scaled(1, 900, 1_000_000))
             ring = [[lon, lat], [lon + d, lat], [lon, lat + d], [lon, lat]]
             fov = {"type": "Polygon", "coordinates": [ring]}
+        size = draw(_optional(st.tuples(st.integers(16, 16384), st.integers(16, 16384))))
         out.append(
             {
                 "code": code,
@@ -81,6 +82,9 @@ def cameras(draw: st.DrawFn) -> list[dict[str, Any]]:
                 "sub_stream_url": draw(_optional(st.just("rtsp://sub.vt.invalid/x?a=1&b=2"))),
                 "stream_username": draw(_optional(st.just("admin"))),
                 "stream_password": "p@ss;word,",
+                "expected_width": size[0] if size else None,
+                "expected_height": size[1] if size else None,
+                "expected_fps": draw(_optional(_scaled(5, 1200, 10))),
                 "heading_deg": draw(_optional(_scaled(0, 3599, 10))),
                 "fov_deg": draw(_optional(_scaled(1, 3600, 10))),
                 "range_m": draw(_optional(_scaled(1, 20000, 10))),

@@ -100,6 +100,10 @@ def test_add_list_show_update_retire_history(cli: CliRunner) -> None:
         (["--lat", "10.35", "--lon", "107.08", "--set", "owner_phone=call me"], "phone"),
         (["--lat", "10.35", "--lon", "107.08", "--stream-url", "ftp://x.invalid/"], "stream URL"),
         (["--lat", "10.35", "--lon", "107.08", "--ward", "99999"], "unknown ward code"),
+        (["--lat", "10.35", "--lon", "107.08", "--resolution", "1080p"], "WIDTHxHEIGHT"),
+        (["--lat", "10.35", "--lon", "107.08", "--resolution", "1920x8"], "expected_height"),
+        (["--lat", "10.35", "--lon", "107.08", "--fps", "0"], "expected_fps"),
+        (["--lat", "10.35", "--lon", "107.08", "--set", "expected_width=1920"], "together"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_stored(
@@ -111,6 +115,39 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     assert out == ""
     code, out, _ = _run(cli, "cameras", "list", "--json")
     assert json.loads(out) == []
+
+
+def test_expected_stream_format_is_set_shown_logged_and_cleared(cli: CliRunner) -> None:
+    place = ["--code", "VT-0002", "--name", "Chợ", "--lat", "10.35", "--lon", "107.08"]
+    code, out, err = _run(
+        cli, "cameras", "add", *place, "--resolution", "1920x1080", "--fps", "25", "--json"
+    )
+    assert code == 0, err
+    created = json.loads(out)
+    assert (created["expected_width"], created["expected_height"]) == (1920, 1080)
+    assert created["expected_fps"] == 25.0
+
+    code, out, err = _run(
+        cli, "cameras", "update", "VT-0002", "--resolution", "2560X1440", "--fps", "12.5", "--json"
+    )
+    assert code == 0, err
+    updated = json.loads(out)
+    assert (updated["expected_width"], updated["expected_height"]) == (2560, 1440)
+    assert updated["expected_fps"] == 12.5
+
+    code, out, err = _run(cli, "cameras", "update", "VT-0002", "--resolution", "", "--json")
+    assert code == 0, err
+    cleared = json.loads(out)
+    assert (cleared["expected_width"], cleared["expected_height"]) == (None, None)
+    assert cleared["expected_fps"] == 12.5
+
+    code, out, _ = _run(cli, "cameras", "history", "VT-0002", "--json")
+    changes = [(h["before"], h["after"]) for h in json.loads(out)][1:]
+    assert [(b["expected_width"], a["expected_width"]) for b, a in changes] == [
+        (1920, 2560),
+        (2560, None),
+    ]
+    assert changes[0][1]["expected_fps"] == 12.5
 
 
 def test_bad_code_and_unknown_camera(cli: CliRunner) -> None:
