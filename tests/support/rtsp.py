@@ -59,10 +59,12 @@ class RtspTestServer:
         port: int | None = None,
         fps: int = 10,
         auth: tuple[str, str] | None = None,
+        auth_method: str = "basic",
     ) -> None:
         # mounts: "/path" -> "mp4:/file.mp4" or "h264:/file.h264" (see rtsp_server.py)
         self.mounts = mounts
         self.auth = auth
+        self.auth_method = auth_method  # "basic" or "digest"
         self.port = port or free_port()
         self.fps = fps
         self._process: subprocess.Popen[str] | None = None
@@ -82,7 +84,7 @@ class RtspTestServer:
         for mount, target in self.mounts.items():
             args += ["--mount", f"{mount}={target}"]
         if self.auth:
-            args += ["--auth", ":".join(self.auth)]
+            args += ["--auth", ":".join(self.auth), "--auth-method", self.auth_method]
         # A clean environment: the venv's variables must not leak into the system Python.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
         # Server messages go to a file: a pipe nobody reads would block the server when full.

@@ -18,7 +18,13 @@ import gi  # type: ignore[import-not-found]
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found]  # noqa: E402
+gi.require_version("GstRtsp", "1.0")
+from gi.repository import (  # type: ignore[import-not-found]  # noqa: E402
+    GLib,
+    Gst,
+    GstRtsp,
+    GstRtspServer,
+)
 
 _ROLE = "viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
 PAY = "rtph264pay name=pay0 pt=96 config-interval=-1"
@@ -54,12 +60,16 @@ def _on_media_configure(
     pad.add_probe(Gst.PadProbeType.BUFFER, _pts_from_dts)
 
 
-def _require_basic_auth(server: GstRtspServer.RTSPServer, user_password: str) -> None:
+def _require_auth(server: GstRtspServer.RTSPServer, user_password: str, method: str) -> None:
     user, _, password = user_password.partition(":")
     token = GstRtspServer.RTSPToken()
     token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
     auth = GstRtspServer.RTSPAuth()
-    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    if method == "digest":
+        auth.add_digest(user, password, token)
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+    else:
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
     server.set_auth(auth)
 
 
@@ -71,6 +81,9 @@ def _parse() -> argparse.Namespace:
         "--mount", action="append", default=[], help="/path=kind:file (kind mp4 or h264)"
     )
     parser.add_argument("--auth", default="", help="user:password required by every mount")
+    parser.add_argument(
+        "--auth-method", choices=["basic", "digest"], default="basic", help="scheme of --auth"
+    )
     parser.add_argument(
         "--exit-with-stdin",
         action="store_true",
@@ -99,7 +112,7 @@ def main() -> int:
             factory.connect("media-configure", _on_media_configure)
         mounts.add_factory(mount, factory)
     if args.auth:
-        _require_basic_auth(server, args.auth)
+        _require_auth(server, args.auth, args.auth_method)
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
         return 1

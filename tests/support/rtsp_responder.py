@@ -1,0 +1,228 @@
+"""Tiny TCP servers on 127.0.0.1 for probe tests: a scripted RTSP responder and a black hole."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import socket
+import socketserver
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+REALM = "camreg-test"
+NONCE = "5f1d0c9e8b7a"
+
+
+@dataclass
+class RtspRequest:
+    """One request as the responder saw it."""
+
+    method: str
+    uri: str
+    headers: dict[str, str]  # names in lower case
+
+    @property
+    def cseq(self) -> str:
+        """Return the request's CSeq (echoed in the reply)."""
+        return self.headers.get("cseq", "0")
+
+
+Script = Callable[[RtspRequest], bytes]
+
+
+def reply(request: RtspRequest, status: str, *headers: str, body: bytes = b"") -> bytes:
+    """Return an RTSP reply to a request."""
+    lines = [f"RTSP/1.0 {status}", f"CSeq: {request.cseq}", "Server: scripted-responder", *headers]
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+SDP = (
+    b"v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=test\r\nt=0 0\r\n"
+    b"m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+)
+
+
+def healthy(request: RtspRequest) -> bytes:
+    """Answer OPTIONS and DESCRIBE like a camera without a password."""
+    if request.method == "DESCRIBE":
+        return reply(request, "200 OK", "Content-Type: application/sdp", body=SDP)
+    return reply(request, "200 OK", "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN")
+
+
+def fixed_status(status: str) -> Script:
+    """Answer every request with the same status, e.g. "500 Internal Server Error"."""
+    return lambda request: reply(request, status)
+
+
+def _digest_params(header: str) -> dict[str, str]:
+    found = re.findall(r'(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))', header)
+    return {name.lower(): quoted or plain for name, quoted, plain in found}
+
+
+@dataclass
+class DigestChallenger:
+    """Requires RFC 2617 Digest (MD5, qop=auth) and checks each answer on its own arithmetic."""
+
+    username: str
+    password: str
+    qop: bool = True
+    accepted: list[RtspRequest] = field(default_factory=list)
+    refused: list[RtspRequest] = field(default_factory=list)
+
+    def _expected(self, request: RtspRequest, params: dict[str, str]) -> str:
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - what Digest specifies
+
+        ha1 = md5(f"{self.username}:{REALM}:{self.password}")
+        ha2 = md5(f"{request.method}:{params.get('uri', '')}")
+        if self.qop:
+            nc, cnonce = params.get("nc", ""), params.get("cnonce", "")
+            return md5(f"{ha1}:{NONCE}:{nc}:{cnonce}:auth:{ha2}")
+        return md5(f"{ha1}:{NONCE}:{ha2}")
+
+    def __call__(self, request: RtspRequest) -> bytes:
+        header = request.headers.get("authorization", "")
+        if header.startswith("Digest "):
+            params = _digest_params(header[len("Digest ") :])
+            ok = (
+                params.get("username") == self.username
+                and params.get("realm") == REALM
+                and params.get("nonce") == NONCE
+                and params.get("uri") == request.uri
+                and (not self.qop or params.get("qop") == "auth")
+                and params.get("response") == self._expected(request, params)
+            )
+            if ok:
+                self.accepted.append(request)
+                return healthy(request)
+        self.refused.append(request)
+        qop = ', qop="auth"' if self.qop else ""
+        return reply(
+            request,
+            "401 Unauthorized",
+            f'WWW-Authenticate: Basic realm="{REALM}"',
+            f'WWW-Authenticate: Digest realm="{REALM}", nonce="{NONCE}"{qop}, algorithm=MD5',
+        )
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        buffer = b""
+        while True:
+            while b"\r\n\r\n" not in buffer:
+                chunk = self.request.recv(4096)
+                if not chunk:
+                    return
+                buffer += chunk
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, uri, _ = [*lines[0].split(" "), "", "", ""][:3]
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            request = RtspRequest(method, uri, headers)
+            self.server.requests.append(request)
+            self.request.sendall(self.server.script(request))
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, script: Script) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.script = script
+        self.requests: list[RtspRequest] = []
+
+
+class ScriptedRtspServer:
+    """An RTSP responder whose replies a function writes; records the requests it saw."""
+
+    def __init__(self, script: Script) -> None:
+        self._server = _Server(script)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def requests(self) -> list[RtspRequest]:
+        """Return the requests received so far."""
+        return self._server.requests
+
+    @property
+    def port(self) -> int:
+        """Return the port it listens on."""
+        port: int = self._server.server_address[1]
+        return port
+
+    def url(self, path: str = "/stream") -> str:
+        """Return an rtsp:// URL on this server."""
+        return f"rtsp://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> ScriptedRtspServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+
+class BlackHoleServer:
+    """Accepts TCP connections and never sends a byte (a hung camera)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        # The kernel completes handshakes for the backlog even before accept(): a big backlog
+        # lets many probes connect at once, as they would to a hung camera.
+        self._listener.listen(4096)
+        self._listener.settimeout(0.1)
+        self._held: list[socket.socket] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def port(self) -> int:
+        """Return the port it listens on."""
+        port: int = self._listener.getsockname()[1]
+        return port
+
+    def url(self, path: str = "/stream") -> str:
+        """Return an rtsp:// URL on this server."""
+        return f"rtsp://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while not self._done.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self._held.append(connection)  # read nothing, answer nothing
+
+    def __enter__(self) -> BlackHoleServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        self._thread.join(5)
+        for connection in self._held:
+            connection.close()
+        self._listener.close()
