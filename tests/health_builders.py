@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,7 @@ def make_interval(
 
 
 def make_timeline(
-    session: Session, camera: Camera, start: datetime, steps: list[tuple[HealthState, float]]
+    session: Session, camera: Camera, start: datetime, steps: Sequence[tuple[HealthState, float]]
 ) -> datetime:
     """Store back-to-back intervals of (state, minutes); the last one stays open if minutes < 0."""
     at = start
