@@ -231,6 +231,11 @@ function collect(form, cam, creating) {
       payload[field.name] = read.value;
     }
   }
+  const width = readValue(form, { name: 'expected_width', kind: 'number' }).value;
+  const height = readValue(form, { name: 'expected_height', kind: 'number' }).value;
+  if ((width === null) !== (height === null)) {
+    errors.push([width === null ? 'expected_width' : 'expected_height', t('form.size_pair')]);
+  }
   const clearBox = form.elements.namedItem('clear_credentials');
   if (clearBox && clearBox.checked) {
     payload.stream_username = null;
@@ -239,6 +244,11 @@ function collect(form, cam, creating) {
   if (!creating && ('lat' in payload || 'lon' in payload)) {
     payload.lat = readValue(form, { name: 'lat', kind: 'number' }).value;
     payload.lon = readValue(form, { name: 'lon', kind: 'number' }).value;
+  }
+  // The server takes a picture size only whole, so a changed width or height sends both.
+  if ('expected_width' in payload || 'expected_height' in payload) {
+    payload.expected_width = readValue(form, { name: 'expected_width', kind: 'number' }).value;
+    payload.expected_height = readValue(form, { name: 'expected_height', kind: 'number' }).value;
   }
   return { payload, errors };
 }

@@ -53,6 +53,9 @@ export const GROUPS = [
     fields: [
       { name: 'stream_url', kind: 'url', max: 500 },
       { name: 'sub_stream_url', kind: 'url', max: 500 },
+      { name: 'expected_width', kind: 'number', step: '1', min: 16, max: 16384 },
+      { name: 'expected_height', kind: 'number', step: '1', min: 16, max: 16384 },
+      { name: 'expected_fps', kind: 'number', step: 'any', min: 0.5, max: 120 },
       { name: 'stream_username', kind: 'secret', formOnly: true, autocomplete: 'off' },
       { name: 'stream_password', kind: 'secret', formOnly: true, autocomplete: 'new-password' },
     ],

@@ -87,6 +87,8 @@ export function formatField(name, value) {
   if (name === 'range_m' || name === 'distance_m') return `${formatNumber(value, 1)} m`;
   if (name === 'heading_deg' || name === 'fov_deg') return `${formatNumber(value, 1)}°`;
   if (name === 'lat' || name === 'lon') return Number(value).toFixed(6);
+  if (name === 'expected_width' || name === 'expected_height') return `${value} px`;
+  if (name === 'expected_fps') return `${formatNumber(value, 2)} fps`;
   if (name === 'fov_polygon') return t('value.polygon');
   if (Array.isArray(value)) return value.length ? value.join(', ') : t('value.none');
   if (typeof value === 'object') return JSON.stringify(value);
