@@ -144,3 +144,39 @@ def test_create_a_camera_from_a_click_on_the_map(web: Web, site: Site) -> None:
     assert created.ward_code == "26506"
     assert created.funding is not None
     assert created.funding.value == "social"
+
+
+def test_expected_stream_format_is_edited_whole_and_shown(web: Web, site: Site) -> None:
+    web.login("tech")
+    web.go("#/camera/VT-0002/edit")
+    page = web.page
+    expect(page.locator("section[data-ready='true']")).to_be_attached()
+    page.get_by_label("Chiều rộng khung hình (px)").fill("1920")
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    expect(page.locator("#err-expected_height")).to_contain_text("cả chiều rộng và chiều cao")
+    expect(page.locator("#f-expected_height")).to_have_attribute("aria-invalid", "true")
+    assert _camera(site, "VT-0002").version == 1
+
+    page.get_by_label("Chiều cao khung hình (px)").fill("1080")
+    page.get_by_label("Tốc độ khung hình (fps)").fill("12.5")
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    expect(page.locator("dd[data-field='expected_width']")).to_have_text("1920 px")
+    expect(page.locator("dd[data-field='expected_height']")).to_have_text("1080 px")
+    expect(page.locator("dd[data-field='expected_fps']")).to_have_text("12,5 fps")
+    stored = _camera(site, "VT-0002")
+    assert (stored.expected_width, stored.expected_height, stored.expected_fps) == (
+        1920,
+        1080,
+        12.5,
+    )
+
+    # Changing only the height still sends the size whole, so the server accepts it.
+    web.go("#/camera/VT-0002/edit")
+    expect(page.locator("section[data-ready='true']")).to_be_attached()
+    page.get_by_label("Chiều cao khung hình (px)").fill("720")
+    page.get_by_label("Chiều rộng khung hình (px)").fill("1280")
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    expect(page.locator("dd[data-field='expected_height']")).to_have_text("720 px")
+    latest = page.locator("#history .history-entry").first
+    expect(latest.locator("tr[data-field='expected_width'] .diff-after")).to_have_text("1280 px")
+    assert _camera(site, "VT-0002").expected_height == 720
