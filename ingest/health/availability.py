@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
@@ -31,7 +31,7 @@ from camera_registry.db.types import UtcDateTime
 from config.settings import HealthSettings
 from ingest.events.model import CoverageInterval, CoverageKind
 from ingest.health.model import CameraHealth, HealthInterval
-from ingest.health.reading import health_rows, check_span, require_health
+from ingest.health.reading import check_span, health_rows, require_health
 from ingest.health.schema import (
     STATE_ORDER,
     Availability,
@@ -260,6 +260,7 @@ def availability(
     """Return availability per camera, per ward and for the city over [start, end) (audited)."""
     require_health(actor, Permission.HEALTH_READ, "read camera availability")
     check_span(start, end, max_days=max_days)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     now = now or utcnow()
     query = CameraFilter(codes=list(codes), ward=ward, status=list(status))
     cameras = sorted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, or_, select
@@ -357,6 +357,7 @@ def camera_intervals(
     """Return a camera's states over a window (audited)."""
     require_health(actor, Permission.HEALTH_READ, "read camera health")
     check_span(start, end, max_days=max_days)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     now = now or utcnow()
     camera = get_camera(session, code=code, actor=actor)
     row = session.get(CameraHealth, camera.id)
