@@ -141,10 +141,8 @@ class DeliveryRead(BaseModel):
 
 
 class DeliveryFilter(BaseModel):
-    """Which deliveries to list: newest first, `before_id` continues a page."""
+    """Which deliveries to list (all given conditions hold)."""
 
     state: DeliveryState | None = None
     camera: str | None = None
-    subscription: str | None = None
-    before_id: int | None = None
-    limit: int = 100
+    subscription_id: int | None = None
