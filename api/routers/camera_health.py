@@ -28,7 +28,7 @@ from ingest.health.reading import (
     list_states,
     snapshot_file,
 )
-from ingest.health.reference import clear_reference, set_reference
+from ingest.health.reference import clear_reference, reference_file, set_reference
 from ingest.health.schema import (
     AvailabilityReport,
     CameraHealthDetail,
@@ -264,6 +264,22 @@ def read_availability(
         )
     except AreaNotFound as exc:
         raise unknown_ward(exc) from exc
+
+
+@router.get(
+    "/cameras/{code}/health/reference",
+    response_class=FileResponse,
+    responses={
+        **problem_responses(404),
+        200: {"content": {"image/jpeg": {}}, "description": "A JPEG."},
+    },
+)
+def read_reference(
+    code: CodePath, session: SessionDep, settings: SettingsDep, actor: HealthReader
+) -> FileResponse:
+    """Return the camera's reference picture (JPEG)."""
+    path = reference_file(session, code=code, actor=actor, data_dir=settings.data_dir)
+    return FileResponse(path, media_type="image/jpeg")
 
 
 @router.put(

@@ -165,3 +165,16 @@ def clear_reference(
         after=_snapshot(row),
     )
     return _read(camera.code, row)
+
+
+def reference_file(session: Session, *, code: str, actor: Actor, data_dir: Path) -> Path:
+    """Return the file of a camera's reference picture."""
+    require_health(actor, Permission.HEALTH_READ, "read camera health")
+    camera = get_camera(session, code=code, actor=actor)
+    row = session.get(CameraHealth, camera.id)
+    if row is None or not row.reference_path:
+        raise NotFound(f"camera {code} has no reference picture")
+    path = stored_file(data_dir, row.reference_path)
+    if not path.is_file():
+        raise NotFound(f"the reference picture of camera {code} is missing from storage")
+    return path

@@ -258,6 +258,10 @@ def test_set_and_clear_reference(
     assert (settings.data_dir / "health" / "references" / "BAD.jpg").is_file()
     detail = client.get(f"{API}/cameras/BAD/health", headers=tech).json()
     assert detail["current"]["has_reference"] is True
+    picture = client.get(f"{API}/cameras/BAD/health/reference", headers=tech)
+    assert picture.status_code == 200
+    assert picture.headers["content-type"] == "image/jpeg"
+    assert picture.content[:2] == b"\xff\xd8"
     wrong = client.put(
         f"{API}/cameras/BAD/health/reference", headers=tech, json={"check_id": seeded.reach_id}
     )
@@ -268,3 +272,5 @@ def test_set_and_clear_reference(
     assert cleared.status_code == 200
     assert cleared.json()["has_reference"] is False
     assert not (settings.data_dir / "health" / "references" / "BAD.jpg").exists()
+    gone = client.get(f"{API}/cameras/BAD/health/reference", headers=tech)
+    assert gone.status_code == 404
