@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.heap import freeze_startup_heap
 from benchmarks.bench_registry import _database, _pct
 from camera_registry.actor import Actor, cli_actor
 from camera_registry.area.service import import_areas
@@ -191,6 +192,7 @@ def _upsert_rate(factory: sessionmaker[Session], cameras: list[tuple[int, str]],
 def _queries(factory: sessionmaker[Session], repeats: int, radius_m: float) -> dict[str, Any]:
     rng = random.Random(11)
     actor = Actor(name="bench", role=cli_actor().role)
+    freeze_startup_heap()  # as `camreg serve` does before it answers requests
     times, sizes = [], []
     for _ in range(repeats):
         day = EPOCH + timedelta(days=rng.randrange(DAYS - 1), hours=rng.randrange(24))

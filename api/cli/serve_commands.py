@@ -29,9 +29,12 @@ def serve_app(settings: Settings, *, host: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.heap import freeze_startup_heap
 
+    app = create_app(settings)
+    freeze_startup_heap()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_config=log_config(),

@@ -86,6 +86,7 @@ class _Exact:
 class _Key:
     id: int
     code: str
+    name: str
     distance_m: float | None
 
 
@@ -170,7 +171,7 @@ def _matching_keys(session: Session, sql: SqlCameraQuery, exact: _Exact) -> list
     for row in CameraRepository(session).find_located(sql, with_view=with_view):
         distance = exact.distance(row)
         if exact.accepts(row, distance):
-            keys.append(_Key(row.id, row.code, distance))
+            keys.append(_Key(row.id, row.code, row.name, distance))
     if exact.near is not None:
         keys.sort(key=lambda k: (k.distance_m or 0.0, k.code))
     return keys
@@ -199,7 +200,7 @@ def _nearest_keys(session: Session, sql: SqlCameraQuery, exact: _Exact, need: in
         for row in rows:
             distance = exact.distance(row)
             if exact.accepts(row, distance):
-                keys.append(_Key(row.id, row.code, distance))
+                keys.append(_Key(row.id, row.code, row.name, distance))
         keys.sort(key=lambda k: (k.distance_m or 0.0, k.code))
         if len(rows) < fetch:
             return keys
@@ -232,6 +233,25 @@ def iter_cameras(session: Session, *, query: CameraFilter, actor: Actor) -> Iter
         if len(batch) < _BATCH:
             return
         after = batch[-1].code
+
+
+@dataclass(frozen=True)
+class CameraRef:
+    """What a search over other tables needs of a matching camera: no full row."""
+
+    id: int
+    code: str
+    name: str
+
+
+def camera_refs(session: Session, *, query: CameraFilter, actor: Actor) -> list[CameraRef]:
+    """Return id, code and name of every matching camera, by code, without loading full rows."""
+    sql, exact = _resolve(session, query, actor)
+    if exact.needed:
+        keys = sorted(_matching_keys(session, sql, exact), key=lambda k: k.code)
+        return [CameraRef(k.id, k.code, k.name) for k in keys]
+    rows = CameraRepository(session).find_located(sql, with_view=False)
+    return [CameraRef(r.id, r.code, r.name) for r in rows]
 
 
 def search_cameras(

@@ -108,20 +108,20 @@ class CameraRepository:
 
     def find_located(
         self, query: SqlCameraQuery, *, with_view: bool
-    ) -> Sequence[Row[int, str, float, float, str | None]]:
-        """Return (id, code, lat, lon, fov_geojson) of matching cameras, ordered by code.
+    ) -> Sequence[Row[int, str, str, float, float, str | None]]:
+        """Return (id, code, name, lat, lon, fov_geojson) of matching cameras, ordered by code.
 
         Without `with_view` the (large) field-of-view text is not fetched and comes back None.
         """
         view = Camera.fov_geojson if with_view else null().label("fov_geojson")
         stmt = self._where(query).with_only_columns(
-            Camera.id, Camera.code, Camera.lat, Camera.lon, view
+            Camera.id, Camera.code, Camera.name, Camera.lat, Camera.lon, view
         )
         return self.session.execute(stmt.order_by(Camera.code)).all()
 
     def nearest_located(
         self, query: SqlCameraQuery, *, lat: float, lon: float, with_view: bool, limit: int
-    ) -> Sequence[Row[int, str, float, float, str | None, float]]:
+    ) -> Sequence[Row[int, str, str, float, float, str | None, float]]:
         """Return light rows ordered by an equirectangular distance estimate (metres²), nearest
         first, with the estimate as the last column; the caller re-checks exactly."""
         metres_per_degree = math.radians(EARTH_RADIUS_M)
@@ -130,7 +130,7 @@ class CameraRepository:
         estimate = (dy * dy + dx * dx).label("estimate")
         view = Camera.fov_geojson if with_view else null().label("fov_geojson")
         stmt = self._where(query).with_only_columns(
-            Camera.id, Camera.code, Camera.lat, Camera.lon, view, estimate
+            Camera.id, Camera.code, Camera.name, Camera.lat, Camera.lon, view, estimate
         )
         return self.session.execute(stmt.order_by(estimate, Camera.code).limit(limit)).all()
 

@@ -83,7 +83,8 @@ class EventRepository:
                 .order_by(MotionEvent.start, MotionEvent.id)
                 .limit(limit)
             )
-            rows.extend(self.session.execute(stmt))
+            # Core execution: plain rows need none of the ORM's result machinery.
+            rows.extend(self.session.connection().execute(stmt))
         rows.sort(key=lambda e: (e.start, e.id))
         return rows[:limit]
 
