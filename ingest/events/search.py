@@ -300,6 +300,8 @@ def event_thumbnail(session: Session, *, event_id: str, actor: Actor) -> str:
     row, _ = _event_and_camera(session, event_id, actor)
     if not row.thumbnail_path:
         raise NotFound(f"event {event_id} has no thumbnail")
+    # A thumbnail is a picture from the footage: its view is audited like any other.
+    append_audit(session, actor=actor, action="event.thumbnail.view", target=event_id)
     return row.thumbnail_path
 
 

@@ -181,7 +181,9 @@ def test_invalid_polygon_is_a_problem(client: TestClient, admin: Headers) -> Non
     assert "not valid" in answer.json()["detail"]
 
 
-def test_detail_and_thumbnail(client: TestClient, admin: Headers, seeded: Seeded) -> None:
+def test_detail_and_thumbnail(
+    client: TestClient, admin: Headers, seeded: Seeded, session_factory: sessionmaker[Session]
+) -> None:
     detail = client.get(f"/api/v1/events/{seeded.seen}", headers=admin)
     assert detail.status_code == 200
     assert detail.json()["track"] == [[0, 0.8, detail.json()["grid"]]]
@@ -190,6 +192,7 @@ def test_detail_and_thumbnail(client: TestClient, admin: Headers, seeded: Seeded
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/jpeg"
     assert image.content.startswith(b"\xff\xd8")
+    assert [e.target for e in _audit(session_factory, "event.thumbnail.view")] == [seeded.seen]
     none = client.get(f"/api/v1/events/{seeded.inside}/thumbnail", headers=admin)
     assert none.status_code == 404
     assert client.get("/api/v1/events/nope", headers=admin).status_code == 404
