@@ -167,6 +167,7 @@ def claim_due(
     limit: int,
     lease_s: float,
     camera_ids: Collection[int] | None = None,
+    exclude_ids: Collection[int] = (),
 ) -> list[Claim]:
     """Lease up to `limit` cameras due for `tier`, earliest first; live-reported ones are skipped.
 
@@ -186,6 +187,8 @@ def claim_due(
     )
     if camera_ids is not None:
         stmt = stmt.where(CameraHealth.camera_id.in_(list(camera_ids)))
+    if exclude_ids:
+        stmt = stmt.where(CameraHealth.camera_id.not_in(list(exclude_ids)))
     return _take(session, list(session.scalars(stmt)), owner=owner, lease_s=lease_s, now=now)
 
 

@@ -39,7 +39,7 @@ def probe_targets(
         .order_by(Camera.code)
     )
     targets = []
-    for camera, reference in session.execute(stmt).tuples():
+    for camera, reference in session.execute(stmt):
         username = password = None
         if camera.credentials_token:
             try:
