@@ -153,6 +153,7 @@ export async function cameraView(section, { params }) {
           h('span', { class: `badge badge-${cam.status}`, id: 'camera-status' }, enumLabel('status', cam.status)),
           ' ',
           cam.ward_name || cam.ward_code || '',
+          can('health:read') ? [' · ', h('a', { href: routeHref('/health', { camera: cam.code }), id: 'camera-health-link' }, t('camera.health_link'))] : null,
         ),
       ),
       actions(cam, response.etag),

@@ -5,6 +5,7 @@ import { append, clear, h, replace } from './dom.js';
 import { eventsView } from './events-view.js';
 import { errorBox, toast } from './feedback.js';
 import { setTimeZone } from './format.js';
+import { healthView } from './health-view.js';
 import { currentLanguage, enumLabel, onLanguageChange, rememberedLanguage, setLanguage, t } from './i18n.js';
 import { importView } from './import-view.js';
 import { listView } from './list-view.js';
@@ -21,6 +22,7 @@ function navLinks() {
     ['/map', 'nav.map', true],
     ['/list', 'nav.list', true],
     ['/events', 'nav.events', can('event:read')],
+    ['/health', 'nav.health', can('health:read')],
     ['/new', 'nav.new', can('camera:write')],
     ['/import', 'nav.import', can('camera:write')],
   ];
@@ -86,6 +88,7 @@ function wireRoutes() {
   route('/new', newView);
   route('/import', importView);
   route('/events', eventsView);
+  route('/health', healthView);
   route('/login', (section, context) =>
     loginView(section, context, () => {
       if (session.me && session.me.language && !rememberedLanguage()) setLanguage(session.me.language);
