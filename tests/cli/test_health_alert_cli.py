@@ -156,6 +156,6 @@ def test_ping_to_a_dead_endpoint(cli: CliRunner) -> None:
     code, _, err = _run(cli, "webhooks", "add", "dead", closed_port_url())
     assert code == 0, err
     code, out, err = _run(cli, "webhooks", "test", "dead")
-    assert code == 1
+    assert (code, out) == (1, "")
     assert "not accepted" in err
     assert "ConnectError" in err
