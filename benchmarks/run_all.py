@@ -53,6 +53,20 @@ BENCHES = [
         "run. MB per stream is given above the idle baseline and as RSS / N; target at most "
         "60 MB per stream.",
     ),
+    (
+        "Camera health (issue 4)",
+        "bench_health",
+        "1,611 active cameras registered through the registry service in a fresh SQLite "
+        "database (and PostgreSQL when it answers), each on its own 127.0.0.1 port: tiny RTSP "
+        "responders in 4 processes answering OPTIONS/DESCRIBE (a quarter with Digest "
+        "credentials, 1 % of those stored wrong), 5 % closed ports and 2 % ports that accept "
+        "and never answer. One full reachability sweep with the default [health] settings, "
+        "phase by phase and end to end (`check_now`, what `camreg health check --all` runs), "
+        "every result checked against what its stand-in must give; peak RSS and open sockets "
+        "sampled from /proc/self. Then a picture sweep: `check_picture` on 1080p25 streams of "
+        "the GStreamer RTSP test server at `max_concurrent_pictures`, extrapolated to 1,611 "
+        "cameras against the 30-minute picture period. Target: reachability sweep under 30 s.",
+    ),
 ]
 
 
