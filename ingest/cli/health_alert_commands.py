@@ -279,6 +279,7 @@ def deliveries_command(
         sub_id = get_subscription(session, ref=subscription).id if subscription else None
         query = DeliveryFilter(state=state, camera=camera, subscription_id=sub_id)
         rows = list_deliveries(session, query=query, scope=cli_actor().scope, limit=limit)
+        zone = runtime.settings.zone
     if json_out:
         _emit_json([r.model_dump(mode="json") for r in rows])
         return
@@ -295,7 +296,7 @@ def deliveries_command(
             r.state,
             str(r.attempts),
             r.last_error or (str(r.last_status) if r.last_status else ""),
-            r.created_at.isoformat(timespec="seconds"),
+            r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S%z"),
         )
     stdout.print(table)
 

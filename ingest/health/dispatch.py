@@ -124,10 +124,9 @@ def _claim(session: Session, now: datetime, cipher: CredentialCipher) -> tuple[l
             refused += 1
             continue
         try:
-            secret = cipher.decrypt_text(sub.secret_token)
-        except ValueError as exc:
-            secret = None
-            row.last_error = f"{exc}; check credentials_key / the key file"
+            secret: str | None = cipher.decrypt_text(sub.secret_token)
+        except ValueError:
+            secret = None  # retried: the operator may restore the right key
         jobs.append(_Job(row.id, row.attempts, row.channel, dict(row.payload), sub.url, secret))
     session.flush()
     return jobs, refused
@@ -174,7 +173,8 @@ def _send_group(client: httpx.Client, group: Sequence[_Job]) -> dict[int, SendOu
             outcomes[job.delivery_id] = SendOutcome(False, None, stopped.error, 0.0)
             continue
         if job.secret is None or job.url is None:
-            outcomes[job.delivery_id] = SendOutcome(False, None, "secret not readable", 0.0)
+            error = "signing secret cannot be decrypted with this key; check credentials_key"
+            outcomes[job.delivery_id] = SendOutcome(False, None, error, 0.0)
             continue
         payload = {**job.payload, "delivery": job.delivery_id, "sent_at": utcnow().isoformat()}
         outcome = post_signed(client, url=job.url, payload=payload, secret=job.secret)

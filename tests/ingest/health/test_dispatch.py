@@ -222,3 +222,17 @@ def test_a_removed_or_paused_subscription_is_not_sent_to(
         got = len(receiver.received)
     assert (summary.claimed, summary.failed, got) == (1, 1, 0)
     assert _rows(session_factory)[0].last_error == "subscription inactive"
+
+
+def test_a_secret_under_another_key_is_retried_not_sent(
+    session_factory: sessionmaker[Session], settings: Settings, database_url: str, tmp_path: Path
+) -> None:
+    with recording_receiver() as receiver:
+        _alert(session_factory, settings, {"duty": receiver.url})
+        other_key = alert_settings(database_url, tmp_path)
+        summary = dispatch_due(session_factory, other_key, now=T0)
+        got = len(receiver.received)
+    assert (summary.claimed, summary.retrying, got) == (1, 1, 0)
+    error = _rows(session_factory)[0].last_error
+    assert error is not None
+    assert "cannot be decrypted" in error
