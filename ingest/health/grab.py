@@ -15,6 +15,7 @@ from ingest.source.rtsp_source import RtspSource, StreamError
 # Pictures are judged at one width, so focus and difference measures mean the same for every
 # camera whatever its resolution (thresholds in picture.py are tuned at this width).
 ANALYSIS_WIDTH = 320
+RETRY_PAUSE_S = 0.5
 
 
 @dataclass
@@ -53,6 +54,29 @@ def analysis_grey(image: Image) -> Image:
     return np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
+def _open(
+    url: str, credentials: StreamCredentials | None, deadline: float, read_timeout: float
+) -> RtspSource:
+    """Open the stream; retry once, as a camera may refuse a connection right after another."""
+    for attempt in (1, 2):
+        remaining = deadline - time.monotonic()
+        source = RtspSource(
+            url,
+            credentials,
+            open_timeout_s=max(0.5, remaining * 0.6),
+            read_timeout_s=read_timeout,
+        )
+        try:
+            source.open()
+            return source
+        except StreamError:
+            source.close()
+            if attempt == 2 or deadline - time.monotonic() < 2 * RETRY_PAUSE_S + 1.0:
+                raise
+        time.sleep(RETRY_PAUSE_S)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
 def grab_frames(
     url: str, credentials: StreamCredentials | None, *, seconds: float, timeout_s: float
 ) -> Grab:
@@ -60,32 +84,31 @@ def grab_frames(
     deadline = time.monotonic() + timeout_s
     # The read timeout bounds each blocking read, the deadline the whole grab.
     read_timeout = max(0.5, min(timeout_s / 2, 5.0))
-    source = RtspSource(
-        url, credentials, open_timeout_s=max(0.5, timeout_s * 0.6), read_timeout_s=read_timeout
-    )
-    grab: Grab | None = None
+    try:
+        source = _open(url, credentials, deadline, read_timeout)
+    except StreamError as exc:
+        raise GrabFailed(exc.reason) from None
+    info = source.info
+    grab = Grab(width=info.width, height=info.height, stream_fps=info.fps)
     last_frame = None
     try:
-        info = source.info
-        grab = Grab(width=info.width, height=info.height, stream_fps=info.fps)
         for item in source.packets():
             for frame in source.decode(item):
                 last_frame = frame
-                luma = frame.luma if frame.luma is not None else frame.image
-                grab.grey.append(analysis_grey(np.asarray(luma)))
+                grab.grey.append(analysis_grey(np.asarray(frame.analysis_pixels())))
                 grab.offsets_s.append(frame.offset_s)
             span = grab.offsets_s[-1] - grab.offsets_s[0] if grab.offsets_s else 0.0
             if span >= seconds or time.monotonic() >= deadline:
                 break
     except StreamError as exc:
-        if grab is None or not grab.grey:
+        if not grab.grey:
             raise GrabFailed(exc.reason) from None
         # A stream that breaks after some frames is judged on what it showed.
     finally:
-        if last_frame is not None and grab is not None:
+        if last_frame is not None:
             grab.last_bgr = last_frame.image
             grab.height, grab.width = grab.last_bgr.shape[:2]
         source.close()
-    if grab is None or not grab.grey:
+    if not grab.grey:
         raise GrabFailed(f"no decodable frame within {timeout_s:g} s")
     return grab

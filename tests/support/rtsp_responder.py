@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import socket
@@ -226,3 +227,83 @@ class BlackHoleServer:
         for connection in self._held:
             connection.close()
         self._listener.close()
+
+
+class _ProxyHandler(socketserver.BaseRequestHandler):
+    server: _ProxyServer
+
+    def handle(self) -> None:
+        with self.server.lock:
+            self.server.connections += 1
+            refuse = self.server.connections <= self.server.refuse_first
+        if refuse:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = self.request.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            cseq = re.search(rb"(?i)cseq:\s*(\d+)", head)
+            number = cseq.group(1).decode() if cseq else "0"
+            self.request.sendall(
+                f"RTSP/1.0 503 Service Unavailable\r\nCSeq: {number}\r\n\r\n".encode()
+            )
+            return
+        with socket.create_connection(("127.0.0.1", self.server.upstream_port)) as upstream:
+            pump = threading.Thread(target=_copy, args=(upstream, self.request), daemon=True)
+            pump.start()
+            _copy(self.request, upstream)
+            pump.join(5)
+
+
+def _copy(source: socket.socket, target: socket.socket) -> None:
+    # Either side closing or resetting ends the relay in both directions.
+    with contextlib.suppress(OSError):
+        while chunk := source.recv(65536):
+            target.sendall(chunk)
+    for side in (source, target):
+        with contextlib.suppress(OSError):
+            side.shutdown(socket.SHUT_RDWR)
+
+
+class _ProxyServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, upstream_port: int, refuse_first: int) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.upstream_port = upstream_port
+        self.refuse_first = refuse_first
+        self.connections = 0
+        self.lock = threading.Lock()
+
+
+class RefusingProxy:
+    """Forwards TCP to an upstream RTSP server, answering its first connections with 503."""
+
+    def __init__(self, upstream_port: int, *, refuse_first: int = 1) -> None:
+        self._server = _ProxyServer(upstream_port, refuse_first)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def connections(self) -> int:
+        """Return how many connections it has accepted."""
+        return self._server.connections
+
+    def url(self, path: str) -> str:
+        """Return an rtsp:// URL through the proxy."""
+        return f"rtsp://127.0.0.1:{self._server.server_address[1]}{path}"
+
+    def __enter__(self) -> RefusingProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)

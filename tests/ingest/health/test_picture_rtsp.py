@@ -11,13 +11,19 @@ import cv2
 import numpy as np
 import pytest
 
+from ingest.health.grab import GrabFailed, grab_frames
 from ingest.health.picture import check_picture
 from ingest.health.results import CheckResult, ProbeTarget
 from ingest.health.vocabulary import CheckTier, HealthState, Reason
 from tests.ingest.health.conftest import PASSWORD, USER, target
 from tests.support import picture_streams as ps
 from tests.support.rtsp import RtspTestServer, free_port
-from tests.support.rtsp_responder import BlackHoleServer, ScriptedRtspServer, healthy
+from tests.support.rtsp_responder import (
+    BlackHoleServer,
+    RefusingProxy,
+    ScriptedRtspServer,
+    healthy,
+)
 
 pytestmark = pytest.mark.rtsp
 
@@ -164,3 +170,15 @@ def test_rtsp_server_that_sends_no_video_is_no_frames() -> None:
     assert result.message.startswith("connected, but no frames")
     assert result.state is HealthState.DEGRADED
     assert elapsed < 10.0
+
+
+def test_a_refused_first_connection_is_retried_once(picture_server: RtspTestServer) -> None:
+    # Some cameras (and GStreamer's shared media) refuse a connection right after another.
+    with RefusingProxy(picture_server.port, refuse_first=1) as proxy:
+        grab = grab_frames(proxy.url("/healthy"), None, seconds=1.0, timeout_s=10.0)
+        assert proxy.connections == 2
+    assert len(grab.grey) >= 5
+    with RefusingProxy(picture_server.port, refuse_first=2) as proxy:
+        with pytest.raises(GrabFailed, match="5XX"):
+            grab_frames(proxy.url("/healthy"), None, seconds=1.0, timeout_s=10.0)
+        assert proxy.connections == 2  # once, not a retry loop
