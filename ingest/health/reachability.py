@@ -120,6 +120,10 @@ def _connect_failure(exc: OSError) -> _Failure:
     return _Failure(Reason.UNREACHABLE, f"cannot connect: {exc.strerror or type(exc).__name__}")
 
 
+class _Closed(Exception):
+    """The server closed the connection before the first byte of a reply."""
+
+
 class _Connection:
     """One RTSP connection; reopened when the server closes it between requests."""
 
@@ -128,8 +132,10 @@ class _Connection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._cseq = 0
+        self._replies = 0  # on this connection
 
     async def open(self) -> None:
+        self._replies = 0
         started = time.perf_counter()
         try:
             self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
@@ -144,6 +150,29 @@ class _Connection:
             writer.close()
 
     async def request(self, method: str, url: str, headers: dict[str, str]) -> _Reply:
+        try:
+            reply = await self._exchange(method, url, headers)
+        except (_Closed, ConnectionError):
+            if not self._replies:
+                raise _Failure(
+                    Reason.SERVER_ERROR, f"the camera closed the connection ({method})"
+                ) from None
+            # Many cameras close a kept-alive connection (after a 401, say) without saying
+            # so; the request is sent again on a new connection once.
+            self.close()
+            try:
+                reply = await self._exchange(method, url, headers)
+            except (_Closed, ConnectionError):
+                raise _Failure(
+                    Reason.SERVER_ERROR, f"the camera closed the connection ({method})"
+                ) from None
+        self._replies += 1
+        self._progress.answered = True
+        if (reply.header("connection") or "").lower() == "close":
+            self.close()
+        return reply
+
+    async def _exchange(self, method: str, url: str, headers: dict[str, str]) -> _Reply:
         if self._writer is None:
             await self.open()
         assert self._reader is not None
@@ -151,24 +180,20 @@ class _Connection:
         self._cseq += 1
         lines = [f"{method} {url} RTSP/1.0", f"CSeq: {self._cseq}", f"User-Agent: {USER_AGENT}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
-        try:
-            self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-            await self._writer.drain()
-            reply = await _read_reply(self._reader)
-        except ConnectionError:
-            raise _Failure(
-                Reason.SERVER_ERROR, f"the camera reset the connection ({method})"
-            ) from None
-        self._progress.answered = True
-        if (reply.header("connection") or "").lower() == "close":
-            self.close()
-        return reply
+        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        await self._writer.drain()
+        return await _read_reply(self._reader)
 
 
 async def _read_reply(reader: asyncio.StreamReader) -> _Reply:
     """Read one RTSP reply (status line, headers, body) or raise _Failure."""
     try:
         start = await reader.readexactly(5)
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise _Closed from None
+        raise _Failure(Reason.SERVER_ERROR, "the camera closed the connection mid-reply") from None
+    try:
         if start != b"RTSP/":
             kind = "an HTTP server" if start.startswith(b"HTTP/") else "something"
             raise _Failure(Reason.SERVER_ERROR, f"not an RTSP server: {kind} answered")

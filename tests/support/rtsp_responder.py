@@ -131,23 +131,26 @@ class _Handler(socketserver.BaseRequestHandler):
             request = RtspRequest(method, uri, headers)
             self.server.requests.append(request)
             self.request.sendall(self.server.script(request))
+            if self.server.close_after_reply:
+                return  # close without a "Connection: close" header, as some cameras do
 
 
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, close_after_reply: bool) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.script = script
+        self.close_after_reply = close_after_reply
         self.requests: list[RtspRequest] = []
 
 
 class ScriptedRtspServer:
     """An RTSP responder whose replies a function writes; records the requests it saw."""
 
-    def __init__(self, script: Script) -> None:
-        self._server = _Server(script)
+    def __init__(self, script: Script, *, close_after_reply: bool = False) -> None:
+        self._server = _Server(script, close_after_reply)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -4,6 +4,8 @@ responders, a closed port and a port that accepts and never answers."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 
 import pytest
@@ -210,3 +212,28 @@ def test_sweep_keeps_to_its_concurrency() -> None:
 def test_sweep_refuses_zero_concurrency() -> None:
     with pytest.raises(ValueError, match="concurrency must be at least 1"):
         run_reachability_sweep([], timeout_s=1.0, concurrency=0)
+
+
+def test_camera_that_closes_after_each_reply_is_asked_again_on_a_new_connection() -> None:
+    challenger = DigestChallenger(USER, PASSWORD)
+    with ScriptedRtspServer(challenger, close_after_reply=True) as server:
+        result = probe(target(server.url(), username=USER, password=PASSWORD))
+    assert result.reasons == (), result.message
+    assert [r.method for r in challenger.accepted] == ["OPTIONS", "DESCRIBE"]
+
+
+def test_camera_that_closes_without_answering_is_a_server_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(5)
+        port = listener.getsockname()[1]
+
+        def accept_and_close() -> None:
+            connection, _ = listener.accept()
+            connection.close()
+
+        thread = threading.Thread(target=accept_and_close)
+        thread.start()
+        result = probe(target(f"rtsp://127.0.0.1:{port}/live"))
+        thread.join(5)
+    assert result.reasons == (Reason.SERVER_ERROR,)
+    assert result.message == "the camera closed the connection (OPTIONS)"
