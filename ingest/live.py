@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from camera_registry.crypto import StreamCredentials
 from camera_registry.db.unit_of_work import unit_of_work
 from ingest.frames import Frame, SourceInfo
+from ingest.health.live_report import LiveStatus
 from ingest.live_store import NOT_RECORDED, EventWriter, GapTracker, last_live_coverage_end
 from ingest.motion.base import MotionDetector
 from ingest.motion.detector import BackgroundMotionDetector
@@ -216,6 +217,8 @@ class CameraPipeline:
         self.events = writer
         self.analyser = Analyser(ctx.analysis, writer, ctx.options.analysis_fps, ctx.clock)
         self._backoff = Backoff(ctx.options.backoff_min_s, ctx.options.backoff_max_s)
+        # Health facts (last frame, frame rate, why the stream failed) for the health checks.
+        self.status = LiveStatus()
 
     def run(self) -> None:
         """Record (and analyse) until stopped; the sub stream, if any, runs in its own thread."""
@@ -237,6 +240,7 @@ class CameraPipeline:
     def _wait_out(self, reason: str) -> None:
         """Record the whole run as one gap: the camera cannot be streamed as configured."""
         log.error("camera %s: %s", self.camera.code, reason)
+        self.status.lost(reason, self.ctx.clock())
         self._note_gap(self.ctx.clock(), reason)
         self.stop.wait()
         self._finish()
@@ -255,6 +259,7 @@ class CameraPipeline:
             log.warning(
                 "camera %s: %s (%s)", self.camera.code, reason, redact_url(self.camera.stream_url)
             )
+            self.status.lost(reason, self.ctx.clock())
             self._note_gap(outage_start, reason)
             self.stop.wait(self._backoff.next())
         self._finish()
@@ -271,6 +276,7 @@ class CameraPipeline:
             self.recorder.begin(source.stream, source.info)
             for item in source.packets():
                 keyframe_at = self._watch_keyframes(item, keyframe_at)
+                self.status.frame(item.at)
                 if analyse:
                     for frame in source.decode(item, convert=self.analyser.wants(item.at)):
                         self.analyser.feed(frame)

@@ -24,6 +24,7 @@ from camera_registry.camera.model import Camera, CameraStatus
 from camera_registry.crypto import CredentialCipher, load_or_create_key
 from camera_registry.db.unit_of_work import unit_of_work
 from camera_registry.errors import CameraNotFound, InvalidInput
+from ingest.health.live_report import LiveStatus
 from ingest.jobs.runner import run_pending_jobs
 from ingest.live import CameraPipeline, LiveCamera, LiveContext, LiveOptions
 from ingest.runtime import IngestRuntime
@@ -177,6 +178,11 @@ class WorkerSupervisor:
         """Return the cameras whose pipelines run (or are still closing after a stop)."""
         with self._lock:
             return [running.camera for running in self._running.values()]
+
+    def live_statuses(self) -> list[tuple[int, str, LiveStatus]]:
+        """Return the health facts of the cameras streamed now (id, code, status)."""
+        with self._lock:
+            return [(r.camera.id, r.camera.code, r.pipeline.status) for r in self._running.values()]
 
     def refresh(self, cameras: list[LiveCamera]) -> None:
         """Start, stop or restart pipelines so that exactly `cameras` are streamed."""

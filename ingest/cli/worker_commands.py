@@ -21,6 +21,7 @@ from rich.console import Console
 
 from camera_registry.errors import CamregError
 from config import load_settings
+from ingest.health.scheduler import worker_scheduler
 from ingest.runtime import IngestRuntime
 from ingest.worker import WorkerSupervisor, live_context, load_live_cameras
 
@@ -79,6 +80,13 @@ def worker_command(
     jobs: Annotated[
         bool, typer.Option("--jobs/--no-jobs", help="Also run queued file-ingest jobs.")
     ] = True,
+    health: Annotated[
+        bool,
+        typer.Option(
+            "--health/--no-health",
+            help="Also check the health of this worker's cameras (probes, pictures, alerts).",
+        ),
+    ] = True,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a per-camera summary as one JSON document.")
     ] = False,
@@ -93,7 +101,7 @@ def worker_command(
         _fail(f"invalid settings ({details}); check CAMREG_* variables and the config file")
     runtime = IngestRuntime.from_settings(settings)
     try:
-        summary = _serve(runtime, camera or [], once_seconds=once_seconds, jobs=jobs)
+        summary = _serve(runtime, camera or [], once_seconds=once_seconds, jobs=jobs, health=health)
     finally:
         runtime.close()
     if as_json:
@@ -101,7 +109,12 @@ def worker_command(
 
 
 def _serve(
-    runtime: IngestRuntime, codes: list[str], *, once_seconds: float | None, jobs: bool
+    runtime: IngestRuntime,
+    codes: list[str],
+    *,
+    once_seconds: float | None,
+    jobs: bool,
+    health: bool = True,
 ) -> list[dict[str, Any]]:
     """Run the supervisor until a signal (or the time limit); return the per-camera summary."""
     try:
@@ -119,9 +132,19 @@ def _serve(
         load=lambda: load_live_cameras(runtime, codes, strict=False),
         refresh_s=live.refresh_seconds,
     )
+    # Cameras streamed here report their health instead of being probed.
+    checks = (
+        worker_scheduler(runtime, codes=codes, live=supervisor.live_statuses) if health else None
+    )
     with _stop_on_signals(supervisor):
         supervisor.start()
-        supervisor.stop.wait(once_seconds)
+        if checks is not None:
+            checks.start()
+        try:
+            supervisor.stop.wait(once_seconds)
+        finally:
+            if checks is not None:
+                checks.stop()
         supervisor.request_stop()
         if not supervisor.join(JOIN_GRACE_S + live.read_timeout_s):
             stderr.print("some pipelines did not stop in time", highlight=False)
