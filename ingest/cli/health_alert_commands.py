@@ -31,7 +31,7 @@ from ingest.health.alert_schema import (
     WebhookUpdate,
 )
 from ingest.health.delivery_log import list_deliveries
-from ingest.health.dispatch import dispatch_due
+from ingest.health.dispatch import BATCH, DispatchSummary, dispatch_due
 from ingest.health.model import DeliveryState
 from ingest.health.webhooks import (
     alert_cipher,
@@ -303,8 +303,14 @@ def deliveries_command(
 
 def dispatch_command(json_out: JsonOpt = False) -> None:
     """Send the deliveries that are due now (the worker does this on its own)."""
+    summary = DispatchSummary()
     with _runtime() as runtime:
-        summary = dispatch_due(runtime.session_factory, runtime.settings)
+        # One round takes at most BATCH rows; go on while rounds come back full.
+        while True:
+            last = dispatch_due(runtime.session_factory, runtime.settings)
+            summary = summary.plus(last)
+            if last.claimed < BATCH:
+                break
     if json_out:
         _emit_json(summary.as_dict())
     else:

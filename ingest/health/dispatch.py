@@ -14,6 +14,7 @@ and other endpoints run on other threads meanwhile. MQTT messages go over one co
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +53,15 @@ class DispatchSummary:
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
+
+    def plus(self, other: DispatchSummary) -> DispatchSummary:
+        """Return the sums of two rounds."""
+        return DispatchSummary(
+            claimed=self.claimed + other.claimed,
+            delivered=self.delivered + other.delivered,
+            retrying=self.retrying + other.retrying,
+            failed=self.failed + other.failed,
+        )
 
     def as_dict(self) -> dict[str, int]:
         """Return the counts as plain data."""
@@ -153,9 +163,11 @@ def _send(jobs: Sequence[_Job], settings: Settings) -> dict[int, SendOutcome]:
     outcomes: dict[int, SendOutcome] = {}
     if not by_url and not mqtt_jobs:
         return outcomes
+    # Stop well inside the lease, so no other dispatcher re-claims a row we are still sending.
+    deadline = time.monotonic() + LEASE.total_seconds() / 2
     with new_client(health.webhook_timeout_s, max_connections=MAX_PARALLEL) as client:
         for group in by_url.values():
-            tasks.append(partial(_send_group, client, group))
+            tasks.append(partial(_send_group, client, group, deadline))
         if mqtt_jobs:
             tasks.append(partial(_send_mqtt, mqtt_jobs, settings))
         workers = min(MAX_PARALLEL, len(tasks))
@@ -165,10 +177,14 @@ def _send(jobs: Sequence[_Job], settings: Settings) -> dict[int, SendOutcome]:
     return outcomes
 
 
-def _send_group(client: httpx.Client, group: Sequence[_Job]) -> dict[int, SendOutcome]:
+def _send_group(
+    client: httpx.Client, group: Sequence[_Job], deadline: float
+) -> dict[int, SendOutcome]:
     outcomes: dict[int, SendOutcome] = {}
     stopped: SendOutcome | None = None
     for job in group:
+        if stopped is None and time.monotonic() > deadline:
+            stopped = SendOutcome(False, None, "not sent: the round ran out of time", 0.0)
         if stopped is not None:
             outcomes[job.delivery_id] = SendOutcome(False, None, stopped.error, 0.0)
             continue

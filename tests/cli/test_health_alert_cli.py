@@ -16,7 +16,8 @@ from api.cli.main import app
 from camera_registry.audit.model import AuditEntry
 from camera_registry.db.unit_of_work import unit_of_work
 from config import load_settings
-from ingest.health.model import WebhookSubscription
+from ingest.health.dispatch import BATCH
+from ingest.health.model import AlertChannel, AlertDelivery, WebhookSubscription
 from ingest.health.outbox import enqueue_state_change
 from tests.builders import make_camera
 from tests.support.alerts import T0, went_offline
@@ -159,3 +160,30 @@ def test_ping_to_a_dead_endpoint(cli: CliRunner) -> None:
     assert (code, out) == (1, "")
     assert "not accepted" in err
     assert "ConnectError" in err
+
+
+def test_dispatch_goes_on_while_rounds_come_back_full(
+    cli: CliRunner, session_factory: sessionmaker[Session]
+) -> None:
+    with recording_receiver() as receiver:
+        code, _, err = _run(cli, "webhooks", "add", "duty", receiver.url, "--secret", SECRET)
+        assert code == 0, err
+        with unit_of_work(session_factory) as session:
+            camera = make_camera(session, code="VT-0001")
+            sub = session.scalars(select(WebhookSubscription)).one()
+            for n in range(BATCH + 5):
+                session.add(
+                    AlertDelivery(
+                        channel=AlertChannel.WEBHOOK,
+                        subscription_id=sub.id,
+                        camera_id=camera.id,
+                        kind="state_changed",
+                        dedupe_key=f"bulk:{n}",
+                        payload={"type": "camera.state_changed", "n": n},
+                        next_attempt_at=T0,
+                        created_at=T0,
+                    )
+                )
+        summary = _json(cli, "dispatch")
+        got = len(receiver.received)
+    assert summary["claimed"] == summary["delivered"] == got == BATCH + 5
