@@ -83,7 +83,7 @@ def grab_frames(
     """Decode `seconds` of the stream (RTSP over TCP); never take much longer than `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     # The read timeout bounds each blocking read, the deadline the whole grab.
-    read_timeout = max(0.5, min(timeout_s / 2, 5.0))
+    read_timeout = max(0.5, min(timeout_s / 4, 3.0))
     try:
         source = _open(url, credentials, deadline, read_timeout)
     except StreamError as exc:

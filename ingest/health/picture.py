@@ -202,7 +202,11 @@ def check_picture(
     snapshot_width: int,
     thresholds: PictureThresholds = PictureThresholds(),
 ) -> CheckResult:
-    """Grab `seconds` of the main stream and judge it (blocking; bounded by `timeout_s`)."""
+    """Grab `seconds` of the main stream and judge it (blocking; bounded by `timeout_s`).
+
+    Runs its own event loop for the RTSP handshake: call it from a worker thread, not from a
+    coroutine (use `asyncio.to_thread`).
+    """
     checked_at = datetime.now(UTC)
     started = time.monotonic()
     # The RTSP handshake first: it tells a network, password or server fault apart exactly,

@@ -10,7 +10,7 @@ import pytest
 from ingest.health.results import ProbeTarget
 from tests.support.rtsp import RtspTestServer, gst_rtsp_missing, write_test_video
 
-USER, PASSWORD = "viewer", "s3cret-Pa55"
+USER, PASSWORD = "viewer", "s3cret:P@ss/55%"  # characters URLs must escape
 
 
 def pytest_configure(config: pytest.Config) -> None:
