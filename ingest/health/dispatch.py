@@ -13,6 +13,7 @@ and other endpoints run on other threads meanwhile. MQTT messages go over one co
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +36,8 @@ from ingest.health.mqtt import publish_retained, state_topic
 from ingest.health.signing import encode_body
 from ingest.health.webhook_send import SendOutcome, new_client, post_signed
 from ingest.health.webhooks import alert_cipher
+
+log = logging.getLogger(__name__)
 
 BACKOFF_BASE_S = 10.0
 BATCH = 200
@@ -101,12 +104,16 @@ def dispatch_due(
     outcomes = _send(jobs, settings)
     with unit_of_work(session_factory) as session:
         counts = _record(session, jobs, outcomes, settings, now)
-    return DispatchSummary(
+    summary = DispatchSummary(
         claimed=len(jobs) + refused,
         delivered=counts["delivered"],
         retrying=counts["retrying"],
         failed=counts["failed"] + refused,
     )
+    if summary.claimed:
+        # Counts only: URLs may carry tokens and errors are in the delivery log.
+        log.info("alert deliveries: %s", summary.as_dict())
+    return summary
 
 
 def _claim(session: Session, now: datetime, cipher: CredentialCipher) -> tuple[list[_Job], int]:
