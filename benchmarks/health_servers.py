@@ -20,6 +20,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 from types import TracebackType
 
@@ -30,7 +31,7 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 _AUTH_PATH = re.compile(r"/auth/(\d+)/")
 _DIGEST_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
 # Listening ports and closed ports of one process, sent back once it is ready.
-_PortQueue = multiprocessing.SimpleQueue[tuple[list[int], list[int]]]
+_PortQueue = SimpleQueue[tuple[list[int], list[int]]]
 _SDP = (
     "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=camreg bench\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
     "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
