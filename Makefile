@@ -48,6 +48,7 @@ migrations-check: install-test
 
 pytest: install-test
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-mosquitto.sh
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck contracts migrations-check pytest  ## Every check, on SQLite and PostgreSQL.
