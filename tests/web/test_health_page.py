@@ -12,7 +12,7 @@ from camera_registry.camera.model import Camera
 from camera_registry.clock import utcnow
 from ingest.health.model import CameraHealth
 from ingest.health.vocabulary import CheckTier, HealthState, Reason
-from tests.health_builders import jpeg, make_check, make_health, make_timeline
+from tests.health_builders import jpeg, make_check, make_health, make_recorded, make_timeline
 from tests.web.conftest import Site, Web
 
 
@@ -53,6 +53,7 @@ def _seed_health(site: Site, data_dir: Path) -> int:
             now - timedelta(hours=3),
             [(HealthState.ONLINE, 140), (HealthState.DEGRADED, -1)],
         )
+        make_recorded(session, cams["VT-0002"], now - timedelta(hours=3), now - timedelta(hours=1))
         check = make_check(
             session,
             cams["VT-0002"],
@@ -113,6 +114,12 @@ def test_dashboard_lists_problems_longest_first_and_sets_a_reference(
     expect(card).to_contain_text("Hình ảnh kém")
     expect(card.locator(".hl-span[data-state='degraded']")).to_have_count(1)
     expect(card.locator(".hl-span[data-state='online']")).to_have_count(1)
+    # The day in numbers, and the footage recorded in the same window under the states.
+    expect(card.locator("#health-day")).to_contain_text(
+        "hình ảnh kém 2,8 %, mất kết nối 0 %; 1 sự cố"
+    )
+    expect(card.locator("#health-day")).to_contain_text("đã ghi hình 8,3 %")
+    expect(card.locator(".health-coverage .tl-span.tl-recorded")).to_have_count(1)
     snapshot = card.locator(f".health-snapshot[data-check='{check_id}'] img")
     expect(snapshot).to_be_visible()
     page.wait_for_function(

@@ -373,4 +373,6 @@ export default {
   'health.reason.moved': 'moved',
   'health.reason.wrong_resolution': 'wrong resolution',
   'health.reason.wrong_fps': 'wrong frame rate',
+  'health.footage': 'Recorded footage (same window)',
+  'health.day_summary': 'Online {online}, degraded {degraded}, offline {offline}; {incidents} incidents; footage recorded {recorded}.',
 };

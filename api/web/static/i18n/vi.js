@@ -367,4 +367,6 @@ export default {
   'health.reason.moved': 'bị xoay lệch',
   'health.reason.wrong_resolution': 'sai độ phân giải',
   'health.reason.wrong_fps': 'sai tốc độ khung hình',
+  'health.footage': 'Đoạn phim đã ghi (cùng khoảng thời gian)',
+  'health.day_summary': 'Hoạt động {online}, hình ảnh kém {degraded}, mất kết nối {offline}; {incidents} sự cố; đã ghi hình {recorded}.',
 };

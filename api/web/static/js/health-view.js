@@ -6,6 +6,7 @@ import { confirmDialog, errorBox, toast } from './feedback.js';
 import { formatDateTime, formatNumber } from './format.js';
 import { healthTimeline, reasonText, stateLegend, STATES } from './health-timeline.js';
 import { enumLabel, t } from './i18n.js';
+import { timeline as coverageTimeline } from './timeline.js';
 import { createMap } from './map-layers.js';
 import { can } from './session.js';
 
@@ -130,6 +131,12 @@ export async function healthView(section, { query }) {
       replace(cameraBox, errorBox(error));
       return;
     }
+    // State and footage side by side over the same day (footage needs the event permission).
+    const day = { from: detail.timeline.start, to: detail.timeline.end };
+    const [report, coverage] = await Promise.allSettled([
+      getJson('/health/availability', { ...day, camera: code }),
+      can('event:read') ? getJson(`/cameras/${encodeURIComponent(code)}/coverage`, day) : Promise.reject(new Error('no permission')),
+    ]);
     if (shown !== code) return;
     const cur = detail.current;
     const found = markers.get(code);
@@ -159,7 +166,11 @@ export async function healthView(section, { query }) {
       ),
       h('a', { href: cameraHref(code), class: 'health-camera-link' }, t('health.open_camera')),
       h('h3', {}, t('health.timeline')),
+      report.status === 'fulfilled' && report.value.cameras.length ? daySummary(report.value.cameras[0]) : null,
       healthTimeline(detail.timeline),
+      coverage.status === 'fulfilled'
+        ? h('div', { class: 'health-coverage' }, h('h4', {}, t('health.footage')), coverageTimeline(coverage.value, [], { start: day.from, end: day.to }, () => {}))
+        : null,
       h('h3', {}, t('health.snapshots')),
       snapshots.length
         ? h('ul', { class: 'health-snapshots' }, snapshots.map((check) => snapshotItem(code, check)))
@@ -168,6 +179,21 @@ export async function healthView(section, { query }) {
       referenceBox(code, cur),
     );
     replace(cameraBox, card);
+  }
+
+  function daySummary(row) {
+    const pct = (value) => `${formatNumber(100 * (Number(value) || 0), 1)} %`;
+    return h(
+      'p',
+      { class: 'health-day', id: 'health-day' },
+      t('health.day_summary', {
+        online: pct(row.share.online),
+        offline: pct(row.share.offline),
+        degraded: pct(row.share.degraded),
+        recorded: pct(row.recorded_share),
+        incidents: row.incidents,
+      }),
+    );
   }
 
   function snapshotItem(code, check) {
