@@ -177,3 +177,18 @@ def test_roles_without_health_rights_see_no_link(web: Web, site: Site) -> None:
     web.go("#/camera/VT-0001")
     web.page.wait_for_selector("section.view[data-ready='true']")
     expect(web.page.locator("#camera-health-link")).to_have_count(0)
+
+
+def test_phone_layout_shows_map_then_problems_without_sideways_scroll(
+    phone: Web, site: Site, tmp_path: Path
+) -> None:
+    _seed_health(site, tmp_path)
+    _open(phone, "tech")
+    page = phone.page
+    expect(page.locator(".health-problem").first).to_contain_text("VT-0001")
+    map_box = page.locator("#health-map").bounding_box()
+    list_box = page.locator("#health-problems").bounding_box()
+    assert map_box is not None
+    assert list_box is not None
+    assert map_box["y"] < list_box["y"]  # the map comes first on a narrow screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
