@@ -4,7 +4,7 @@ Reachability: 1,611 active cameras (names and positions of samples/cameras.csv) 
 through the registry service in a fresh SQLite database (and a fresh PostgreSQL database when
 127.0.0.1:5432 answers), each pointing at its own port on 127.0.0.1: about 93 % at tiny RTSP
 responders (benchmarks/health_servers.py, several processes; a quarter of them want Digest
-credentials, stored encrypted, and 1 % of those are stored wrong), 5 % at closed ports and 2 % at
+credentials, stored encrypted, and 1 in 25 of those is stored wrong), 5 % at closed ports and 2 % at
 ports that accept and never answer. One full sweep runs through the real code twice:
   - phase by phase (claims, probe targets with decrypted credentials, `run_reachability_sweep`,
     storing the 1,611 results with debounce and intervals), for the breakdown;
@@ -447,8 +447,8 @@ def _reach_table(runs: Sequence[dict[str, Any]]) -> list[str]:
             ("claim 1,611 cameras", r["claim"]),
             ("probe targets (decrypt credentials)", r["targets"]),
             ("**sweep** (`run_reachability_sweep`)", r["sweep"]),
-            ("store results (debounce, intervals)", r["store"]),
-            ("**end to end** (`check_now`, = `camreg health check --all`)", r["end"]),
+            ("store results (first results: every state changes)", r["store"]),
+            ("**end to end** (`check_now`, second sweep)", r["end"]),
         ]
         for label, cost in steps:
             rate = f"{r['cameras'] / cost.wall_s:.0f}" if "sweep" in label or "end" in label else ""

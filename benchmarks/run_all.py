@@ -59,7 +59,7 @@ BENCHES = [
         "1,611 active cameras registered through the registry service in a fresh SQLite "
         "database (and PostgreSQL when it answers), each on its own 127.0.0.1 port: tiny RTSP "
         "responders in 4 processes answering OPTIONS/DESCRIBE (a quarter with Digest "
-        "credentials, 1 % of those stored wrong), 5 % closed ports and 2 % ports that accept "
+        "credentials, 1 in 25 of those stored wrong), 5 % closed ports and 2 % ports that accept "
         "and never answer. One full reachability sweep with the default [health] settings, "
         "phase by phase and end to end (`check_now`, what `camreg health check --all` runs), "
         "every result checked against what its stand-in must give; peak RSS and open sockets "
