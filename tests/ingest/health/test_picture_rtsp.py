@@ -48,6 +48,7 @@ def streams(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         name: ps.write_h264(folder / f"{name}.h264", make, seconds=3.0)
         for name, make in makers.items()
     }
+    files["short"] = ps.write_h264(folder / "short.mp4", ps.moving(base), seconds=1.0)
     files["reference"] = folder / "reference.jpg"
     cv2.imwrite(str(files["reference"]), base)
     return files
@@ -61,6 +62,7 @@ def picture_server(rtsp_missing: str | None, streams: dict[str, Path]) -> Iterat
     mounts = {
         f"/{name}": f"h264:{path}" for name, path in streams.items() if path.suffix == ".h264"
     }
+    mounts["/short"] = f"mp4:{streams['short']}"  # one second, then the stream ends
     with RtspTestServer(mounts) as server:
         yield server
 
@@ -182,3 +184,17 @@ def test_a_refused_first_connection_is_retried_once(picture_server: RtspTestServ
         with pytest.raises(GrabFailed, match="5XX"):
             grab_frames(proxy.url("/healthy"), None, seconds=1.0, timeout_s=10.0)
         assert proxy.connections == 2  # once, not a retry loop
+
+
+def test_a_stream_that_ends_early_is_judged_on_what_it_showed(
+    picture_server: RtspTestServer,
+) -> None:
+    started = time.monotonic()
+    result = check_picture(
+        target(picture_server.url("/short")), seconds=4.0, timeout_s=10.0, snapshot_width=160
+    )
+    elapsed = time.monotonic() - started
+    assert result.reasons == (), result.details
+    assert 5 <= result.details["frames"] <= 11
+    assert result.snapshot_jpeg is not None
+    assert elapsed < 15.0
