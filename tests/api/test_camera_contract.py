@@ -177,3 +177,29 @@ def test_writes_return_warnings(
     (warning,) = answer.json()["warnings"]
     assert "26526" in warning
     assert "26506" in warning
+
+
+def test_expected_stream_format_through_the_api(
+    client: TestClient, headers_for: Callable[..., Headers], registered: str
+) -> None:
+    tech = headers_for(Role.TECHNICIAN)
+    size = {"expected_width": 2560, "expected_height": 1440, "expected_fps": 20}
+    patched = client.patch(f"{URL}/{registered}", json=size, headers={**tech, "If-Match": '"1"'})
+    assert patched.status_code == 200, patched.text
+    read = client.get(f"{URL}/{registered}", headers=headers_for(Role.INTEGRATION)).json()
+    assert (read["expected_width"], read["expected_height"], read["expected_fps"]) == (
+        2560,
+        1440,
+        20.0,
+    )
+    half = client.patch(
+        f"{URL}/{registered}", json={"expected_width": 1920}, headers={**tech, "If-Match": '"2"'}
+    )
+    assert half.status_code == 422
+    assert "expected_width and expected_height together" in half.text
+    slow = client.patch(
+        f"{URL}/{registered}", json={"expected_fps": 0.1}, headers={**tech, "If-Match": '"2"'}
+    )
+    assert slow.status_code == 422
+    assert "expected_fps" in slow.text
+    assert client.get(f"{URL}/{registered}", headers=tech).json()["version"] == 2
