@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,8 @@ from camera_registry.db.unit_of_work import unit_of_work
 from ingest.health.dispatch import dispatch_due
 from ingest.health.live_report import LiveReporter, LiveStatus
 from ingest.health.outbox import enqueue_down_long
-from ingest.health.schedule import claim_due, ensure_health_rows
-from ingest.health.service import HealthContext, picture_round, reachability_round, store
+from ingest.health.schedule import Claim, claim_due, ensure_health_rows
+from ingest.health.service import HealthContext, picture_pool, reachability_round, store
 from ingest.health.store import Stored
 from ingest.health.vocabulary import CheckTier
 from ingest.runtime import IngestRuntime
@@ -44,6 +45,8 @@ class HealthJobs:
     scope: Scope = lambda: None
     live: LiveSource | None = None
     reporter: LiveReporter = field(default_factory=LiveReporter)
+    # Set when the scheduler stops: long-running ticks end after their current check.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def streamed(self) -> list[int]:
         """Return the ids of cameras this worker ingests live (they report, never probed)."""
@@ -72,20 +75,24 @@ def reachability_tick(jobs: HealthJobs) -> list[Stored]:
 
 
 def picture_tick(jobs: HealthJobs) -> list[Stored]:
-    """Claim a few cameras due for a picture check, judge them together, store the results."""
-    ctx, health = jobs.ctx, jobs.ctx.settings.health
-    with unit_of_work(ctx.session_factory) as session:
-        claims = claim_due(
-            session,
-            tier=CheckTier.PICTURE,
-            owner=ctx.owner,
-            now=ctx.clock(),
-            limit=health.max_concurrent_pictures,
-            lease_s=ctx.picture_lease_s(),
-            camera_ids=jobs.scope(),
-            exclude_ids=jobs.streamed(),
-        )
-    return picture_round(ctx, claims)
+    """Judge the pictures of every camera due, `max_concurrent_pictures` at a time."""
+    ctx = jobs.ctx
+
+    def next_claims() -> list[Claim] | None:
+        with unit_of_work(ctx.session_factory) as session:
+            claims = claim_due(
+                session,
+                tier=CheckTier.PICTURE,
+                owner=ctx.owner,
+                now=ctx.clock(),
+                limit=1,
+                lease_s=ctx.picture_lease_s(),
+                camera_ids=jobs.scope(),
+                exclude_ids=jobs.streamed(),
+            )
+        return claims or None
+
+    return picture_pool(ctx, next_claims, jobs.stopping)
 
 
 def live_tick(jobs: HealthJobs) -> list[Stored]:
@@ -149,6 +156,7 @@ class HealthScheduler:
 
     def stop(self, wait: bool = True) -> None:
         """Stop the jobs; with `wait`, let running ticks finish and store their results."""
+        self.jobs.stopping.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
 

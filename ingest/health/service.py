@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -119,20 +120,37 @@ def _picture(ctx: HealthContext, target: ProbeTarget) -> CheckResult:
     )
 
 
-def picture_results(ctx: HealthContext, targets: Sequence[ProbeTarget]) -> list[CheckResult]:
-    """Judge the targets' pictures, `max_concurrent_pictures` at a time (they decode video)."""
-    if not targets:
-        return []
-    workers = min(len(targets), ctx.settings.health.max_concurrent_pictures)
-    with ThreadPoolExecutor(workers, thread_name_prefix="health-picture") as pool:
-        return list(pool.map(lambda target: _picture(ctx, target), targets))
-
-
 def picture_round(ctx: HealthContext, claims: Sequence[Claim]) -> list[Stored]:
-    """Judge the claimed cameras' pictures and store the results."""
+    """Judge the claimed cameras' pictures one after another and store the results."""
     if not claims:
         return []
-    return store(ctx, picture_results(ctx, _targets(ctx, claims)), claims)
+    return store(ctx, [_picture(ctx, target) for target in _targets(ctx, claims)], claims)
+
+
+def picture_pool(
+    ctx: HealthContext,
+    next_claims: Callable[[], list[Claim] | None],
+    stop: threading.Event | None = None,
+) -> list[Stored]:
+    """Keep `max_concurrent_pictures` picture checks going until `next_claims` returns None.
+
+    Each worker claims its next camera as soon as it is done with one, so a camera that is slow
+    to time out holds up one worker, never a whole batch.
+    """
+
+    def work() -> list[Stored]:
+        stored: list[Stored] = []
+        while stop is None or not stop.is_set():
+            claims = next_claims()
+            if claims is None:
+                break
+            stored += picture_round(ctx, claims)
+        return stored
+
+    workers = ctx.settings.health.max_concurrent_pictures
+    with ThreadPoolExecutor(workers, thread_name_prefix="health-picture") as pool:
+        futures = [pool.submit(work) for _ in range(workers)]
+        return [stored for future in futures for stored in future.result()]
 
 
 # --- on demand -------------------------------------------------------------------------------
@@ -271,13 +289,22 @@ def check_now(
             else:
                 wanted.append(check.camera_id)
         advance("picture", len(checks) - len(wanted))
-        batch = ctx.settings.health.max_concurrent_pictures
-        for start in range(0, len(wanted), batch):
-            claims, busy = _claim(ctx, wanted[start : start + batch], ctx.picture_lease_s())
-            _skip(checks, CheckTier.PICTURE, busy)
-            for stored in picture_round(ctx, claims):
-                checks[stored.result.camera_id].results[CheckTier.PICTURE] = stored
-            advance("picture", len(claims) + len(busy))
+        queue = iter(wanted)
+        lock = threading.Lock()
+
+        def next_claims() -> list[Claim] | None:
+            with lock:
+                camera_id = next(queue, None)
+                if camera_id is None:
+                    return None
+                advance("picture", 1)  # counted when it starts: the bar says what is under way
+            claims, busy = _claim(ctx, [camera_id], ctx.picture_lease_s())
+            with lock:
+                _skip(checks, CheckTier.PICTURE, busy)
+            return claims
+
+        for stored in picture_pool(ctx, next_claims):
+            checks[stored.result.camera_id].results[CheckTier.PICTURE] = stored
     _read_stored(ctx, checks)
     return list(checks.values())
 

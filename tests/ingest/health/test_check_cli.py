@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from cryptography.fernet import Fernet
@@ -39,7 +40,9 @@ def cli(
     """A runner on the test database with a healthy, a dead and a password-protected camera."""
     ctx = WriteContext(cipher=CredentialCipher(KEY))
     dead = f"rtsp://127.0.0.1:{free_port()}/x"
-    protected = basic_server.url("/live").replace("rtsp://", f"rtsp://{USER}:{PASSWORD}@")
+    # The registry takes credentials out of the URL (percent-decoded) and encrypts them.
+    secret = quote(PASSWORD, safe="")
+    protected = basic_server.url("/live").replace("rtsp://", f"rtsp://{USER}:{secret}@")
     wrong = basic_server.url("/live").replace("rtsp://", f"rtsp://{USER}:wrong@")
     with unit_of_work(session_factory) as s:
         make_camera(s, code="OK", status="active", stream_url=open_server.url("/live"))
@@ -100,6 +103,7 @@ def test_check_prints_fresh_results_and_records_them(
     # One failed check is not an outage yet: the stored state waits for a second one.
     assert dead["stored_state"] == "unknown"
     assert PASSWORD not in json.dumps(out)
+    assert quote(PASSWORD, safe="") not in json.dumps(out)
 
     code, out, err = _check(cli, "--camera", "DEAD", "--tier", "reachability", "--json")
     assert code == 0, err

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from api.cli.main import app
+from camera_registry.clock import utcnow
 from camera_registry.db.unit_of_work import unit_of_work
 from config import Settings
 from config.settings import HealthSettings
 from ingest.health.model import CameraHealth, HealthCheck
-from ingest.health.scheduler import HealthJobs, HealthScheduler, Ticks
+from ingest.health.schedule import ensure_health_rows
+from ingest.health.scheduler import HealthJobs, HealthScheduler, Ticks, picture_tick
 from ingest.health.service import HealthContext
-from ingest.health.vocabulary import CheckTier, HealthState
+from ingest.health.vocabulary import REACHABILITY_REASONS, CheckTier, HealthState, Reason
 from ingest.live import LiveCamera, LiveContext, LiveOptions
 from ingest.runtime import IngestRuntime
 from ingest.worker import WorkerSupervisor
@@ -257,3 +259,33 @@ def test_camreg_worker_runs_the_checks_unless_told_not_to(
         checks = list(s.scalars(select(HealthCheck)))
     assert (len(checks) > 0) is health
     assert all(c.reasons == ["unreachable"] for c in checks)
+
+
+def test_the_picture_tick_judges_every_due_camera_a_few_at_a_time(
+    session_factory: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+    cameras: dict[str, int],
+) -> None:
+    ctx = _context(session_factory, database_url, tmp_path, "pictures")
+    with unit_of_work(session_factory) as s:
+        ensure_health_rows(s, settings=ctx.settings.health, now=utcnow())
+        for row in s.scalars(select(CameraHealth)):
+            row.picture_due_at = utcnow() - timedelta(seconds=1)
+    stored = picture_tick(HealthJobs(ctx))
+    by_code = {s.result.camera_code: s for s in stored}
+    assert sorted(by_code) == ["DEAD1", "DEAD2", "OK1", "OK2"]
+    assert by_code["DEAD1"].result.reasons == (Reason.UNREACHABLE,)
+    for code in ("OK1", "OK2"):
+        result = by_code[code].result
+        assert result.tier is CheckTier.PICTURE
+        assert not set(result.reasons) & REACHABILITY_REASONS
+    with unit_of_work(session_factory) as s:
+        rows = list(s.scalars(select(CameraHealth)))
+    now = utcnow()
+    for row in rows:
+        assert row.picture_due_at is not None
+        assert row.picture_due_at > now
+        assert row.lease_owner is None
+    # Nothing is due any more: a second tick finds no work.
+    assert picture_tick(HealthJobs(ctx)) == []
