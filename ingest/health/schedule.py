@@ -28,6 +28,7 @@ CHECKED_STATUSES = (CameraStatus.ACTIVE, CameraStatus.MAINTENANCE)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # The golden ratio's fraction: consecutive ids land far apart on the period (low discrepancy).
 _PHI = (math.sqrt(5.0) - 1.0) / 2.0
+_INSERT_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,15 @@ def ensure_health_rows(
     ]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # Another scheduler may create the same records at the same moment: theirs stand.
-    created = list(
-        session.scalars(
+    created: list[int] = []
+    # In chunks: one statement's bound parameters stay under SQLite's limit at any network size.
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        created += session.scalars(
             insert(CameraHealth)
-            .values(rows)
+            .values(rows[start : start + _INSERT_CHUNK])
             .on_conflict_do_nothing(index_elements=["camera_id"])
             .returning(CameraHealth.camera_id)
         )
-    )
     if created:
         session.add_all(
             HealthInterval(camera_id=camera_id, state=HealthState.UNKNOWN, reasons=[], start=now)

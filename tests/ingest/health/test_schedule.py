@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from camera_registry.db.unit_of_work import unit_of_work
 from config.settings import HealthSettings
+from ingest.health import schedule
 from ingest.health.model import CameraHealth, HealthInterval
 from ingest.health.schedule import (
     Claim,
@@ -68,8 +70,9 @@ def _cameras(factory: sessionmaker[Session], n: int = 3) -> list[int]:
 
 
 def test_first_sight_creates_unknown_records_due_within_a_period(
-    session_factory: sessionmaker[Session],
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(schedule, "_INSERT_CHUNK", 3)  # several insert statements
     _cameras(session_factory)
     with unit_of_work(session_factory) as s:
         assert ensure_health_rows(s, settings=SETTINGS, now=T0) == 4
