@@ -50,7 +50,10 @@ class HealthListing(BaseModel):
     """Current states, problems first (longest lasting first), with counts per state."""
 
     at: datetime = Field(description="When the states were read.")
-    counts: dict[HealthState, int]
+    counts: dict[HealthState, int] = Field(
+        description="Cameras per state among those the camera filters chose (before state and"
+        " reason filters)."
+    )
     items: list[CameraHealthRead]
 
 
