@@ -1,4 +1,4 @@
-"""`camreg worker`: record and analyse the live streams of active cameras, run queued jobs.
+"""`camreg worker`: record and analyse live streams, run queued jobs, check cameras' health.
 
 Same conventions as the rest of the CLI: `--json` prints exactly one JSON document on stdout,
 messages and logs go to stderr, and a refusal exits 2 with a message that says what to fix.
@@ -91,7 +91,7 @@ def worker_command(
         bool, typer.Option("--json", help="Print a per-camera summary as one JSON document.")
     ] = False,
 ) -> None:
-    """Record and analyse live streams until SIGINT/SIGTERM (or --once-seconds)."""
+    """Record and analyse live streams and check health until SIGINT/SIGTERM (or --once-seconds)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:

@@ -129,6 +129,10 @@ class HealthScheduler:
         self.jobs = jobs
         self.ticks = ticks or Ticks()
         self._scheduler = BackgroundScheduler(timezone=UTC)
+        # Ticks run every second or two: APScheduler's per-run INFO lines would drown the
+        # worker's log, and a tick skipped because the previous one still runs is by design.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
         plan: list[tuple[Callable[[HealthJobs], object], float]] = [
             (reachability_tick, self.ticks.reachability_s),
             (picture_tick, self.ticks.picture_s),
