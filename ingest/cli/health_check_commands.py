@@ -105,7 +105,8 @@ def check_command(
         )
 
         def progress(label: str, done: int, total: int) -> None:
-            if all_cameras:
+            # About every 5 %: a line per camera would bury the messages that matter.
+            if all_cameras and (done == total or done % max(1, total // 20) == 0):
                 stderr.print(f"{label}: {done}/{total} checks done", highlight=False)
 
         checks = check_now(ctx, codes=codes, tiers=_tiers(tier), progress=progress)
