@@ -4,6 +4,7 @@ schedulers on one database, live-ingested cameras, and `camreg worker` running t
 from __future__ import annotations
 
 import itertools
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -28,7 +29,9 @@ from ingest.live import LiveCamera, LiveContext, LiveOptions
 from ingest.runtime import IngestRuntime
 from ingest.worker import WorkerSupervisor
 from tests.builders import make_camera
+from tests.support.alerts import SECRET, alert_settings, subscribe
 from tests.support.rtsp import RtspTestServer, free_port, wait_until
+from tests.support.webhook_receiver import recording_receiver
 
 pytestmark = pytest.mark.rtsp
 PERIOD_S = 5.0  # the shortest reachability period the settings allow
@@ -289,3 +292,36 @@ def test_the_picture_tick_judges_every_due_camera_a_few_at_a_time(
         assert row.lease_owner is None
     # Nothing is due any more: a second tick finds no work.
     assert picture_tick(HealthJobs(ctx)) == []
+
+
+def test_the_alerts_tick_sends_one_signed_webhook_per_incident(
+    session_factory: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+    run_scheduler: list[HealthScheduler],
+) -> None:
+    settings = alert_settings(
+        database_url,
+        tmp_path / "var",
+        reachability_interval_s=PERIOD_S,
+        picture_interval_s=3600.0,
+        probe_timeout_s=2.0,
+    )
+    with recording_receiver() as receiver:
+        with unit_of_work(session_factory) as s:
+            dead = make_camera(
+                s, code="GONE", status="active", stream_url=f"rtsp://127.0.0.1:{free_port()}/x"
+            )
+            subscribe(s, settings, "ops", receiver.url)
+        ctx = HealthContext(session_factory, settings, cipher=None, owner="alerts")
+        _start(run_scheduler, ctx)
+        assert wait_until(lambda: len(receiver.received) >= 1, 30.0)
+        # Two more probes of the dead camera: still one incident, still one message.
+        assert wait_until(lambda: len(_checks(session_factory)[dead.id]) >= 4, 30.0)
+        time.sleep(FAST_TICKS.alerts_s * 2)
+    (message,) = receiver.received
+    body = message.json()
+    assert message.signature_ok(SECRET)
+    assert body["camera"]["code"] == "GONE", body
+    assert body["state"] == "offline"
+    assert body["reasons"] == ["unreachable"]
