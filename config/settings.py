@@ -154,7 +154,7 @@ class HealthSettings(BaseModel):
         20.0, ge=2.0, le=600.0, description="Longest a picture check may take."
     )
     max_concurrent_pictures: int = Field(
-        4, ge=1, le=256, description="Picture checks at once per worker (they decode video)."
+        8, ge=1, le=256, description="Picture checks at once per worker (they decode video)."
     )
     failures_to_offline: int = Field(
         2, ge=1, le=20, description="Failed probes in a row before a camera counts as offline."

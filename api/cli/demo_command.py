@@ -62,6 +62,10 @@ def _demo_steps(st: CliState, samples: Path) -> list[dict[str, Any]]:
 def _step_lines(steps: list[dict[str, Any]]) -> str:
     lines = []
     for step in steps:
+        if "states" in step:
+            states = ", ".join(f"{n} {state}" for state, n in step["states"].items())
+            lines.append(f"  {step['step']}: {step.get('checked', 0)} cameras checked: {states}")
+            continue
         cameras = ", ".join(step.get("cameras") or [])
         line = f"  {step['step']}: {step.get('events', 0)} events on {cameras or 'no camera'}"
         window = step.get("window")

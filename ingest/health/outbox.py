@@ -166,7 +166,12 @@ def enqueue_state_change(
         down_for_s=down_for,
     )
     change_key = f"{camera.code}:{AlertKind.STATE_CHANGED}:{at.isoformat()}:{change.current}"
-    for sub in _subscribers(session, AlertKind.STATE_CHANGED, change.ward_code or camera.ward):
+    # First sight of a working camera (unknown -> online) is no incident: webhooks are not
+    # told, so a fresh start does not send one per camera; the retained MQTT topic mirrors
+    # every state, first sight included.
+    incident_related = incident is not None or change.current in DOWN_STATES
+    subscribers = _subscribers(session, AlertKind.STATE_CHANGED, change.ward_code or camera.ward)
+    for sub in subscribers if incident_related else []:
         _insert(
             session,
             _values(

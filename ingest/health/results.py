@@ -63,5 +63,6 @@ class StateChange:
     current: HealthState
     reasons: tuple[Reason, ...]
     at: datetime  # when the new state began (aware UTC)
-    # When the camera left `online` (start of the incident); None once it is online again.
+    # When the camera left `online`: the incident this change belongs to (for a recovery, the
+    # incident it ends); None when there is none (e.g. first sight of a working camera).
     incident_started_at: datetime | None

@@ -143,12 +143,18 @@ def _widen_reasons(session: Session, camera_id: int, reasons: Sequence[Reason]) 
 def _mark_unknown_after_silence(
     session: Session, row: CameraHealth, at: datetime, settings: HealthSettings
 ) -> None:
-    """After too many missed periods the old state is stale: unknown from one period after."""
+    """After too many missed periods the old state is stale: unknown from then on.
+
+    A state holds for `unknown_after_missed` reachability periods after the last check, the
+    same rule the read side applies to an open interval (ingest/health/timeline.py).
+    """
     last = max((t for t in (row.last_reachability_at, row.last_picture_at) if t), default=None)
-    period = timedelta(seconds=settings.reachability_interval_s)
-    if last is None or at - last <= period * settings.unknown_after_missed:
+    stale_after = (
+        timedelta(seconds=settings.reachability_interval_s) * settings.unknown_after_missed
+    )
+    if last is None or at - last <= stale_after:
         return
-    start = last + period
+    start = last + stale_after
     if row.state is not HealthState.UNKNOWN:
         _start_interval(session, row.camera_id, HealthState.UNKNOWN, (), start)
         row.since = start
@@ -289,7 +295,10 @@ def _record_one(
     change = None
     if outcome.changed:
         _start_interval(session, row.camera_id, record.state, record.reasons, record.since)
+        ended = row.incident_started_at
         _incident(row, record)
+        # A recovery carries the incident it ends, so alerts can say how long it lasted.
+        incident = ended if record.state is HealthState.ONLINE else row.incident_started_at
         change = StateChange(
             camera_id=row.camera_id,
             camera_code=camera.code,
@@ -298,7 +307,7 @@ def _record_one(
             current=record.state,
             reasons=record.reasons,
             at=record.since,
-            incident_started_at=row.incident_started_at,
+            incident_started_at=incident,
         )
         enqueue_state_change(session, change, settings, now)
     elif record.reasons:

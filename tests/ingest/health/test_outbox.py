@@ -184,3 +184,43 @@ def test_down_long_once_per_incident(
         assert enqueue_down_long(session, settings.health, T0 + timedelta(hours=3)) == 2
         codes = [r.payload["camera"]["code"] for r in deliveries(session)]
     assert codes == ["VT-BLACK", "VT-LONG", "VT-LONG", "VT-SHORT"]
+
+
+def test_first_sight_of_a_working_camera_reaches_mqtt_only(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    with unit_of_work(session_factory) as session:
+        camera = _camera(session)
+        subscribe(session, settings, "all", "https://a.invalid/1")
+        first_sight = went_offline(
+            camera,
+            previous=HealthState.UNKNOWN,
+            current=HealthState.ONLINE,
+            reasons=(),
+            incident_started_at=None,
+        )
+        enqueue_state_change(session, first_sight, settings.health, T0)
+    with unit_of_work(session_factory) as session:
+        rows = deliveries(session)
+    assert [(r.channel, r.payload["state"]) for r in rows] == [(AlertChannel.MQTT, "online")]
+
+
+def test_a_recovery_says_how_long_the_incident_lasted(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    with unit_of_work(session_factory) as session:
+        camera = _camera(session)
+        subscribe(session, settings, "all", "https://a.invalid/1")
+        back = went_offline(
+            camera,
+            at=T0 + timedelta(minutes=42),
+            previous=HealthState.OFFLINE,
+            current=HealthState.ONLINE,
+            reasons=(),
+            incident_started_at=T0,
+        )
+        enqueue_state_change(session, back, settings.health, T0 + timedelta(minutes=42))
+    with unit_of_work(session_factory) as session:
+        webhook = next(r for r in deliveries(session) if r.channel is AlertChannel.WEBHOOK)
+    assert webhook.payload["state"] == "online"
+    assert webhook.payload["down_for_s"] == 42 * 60

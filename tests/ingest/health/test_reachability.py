@@ -7,11 +7,13 @@ import asyncio
 import socket
 import threading
 import time
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from ingest.health.reachability import (
+    never_resolves,
     probe_reachability,
     run_reachability_sweep,
     sweep_reachability,
@@ -152,6 +154,29 @@ def test_unknown_host_is_unreachable() -> None:
     result = probe(target("rtsp://camera-1.invalid/live"))
     assert result.reasons == (Reason.UNREACHABLE,)
     assert result.message == "host name not found (DNS)"
+
+
+def test_names_under_invalid_never_reach_a_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert never_resolves("cam-0001.vt.INVALID.")
+    assert never_resolves("invalid")
+    assert not never_resolves("invalid.example")
+    assert not never_resolves("127.0.0.1")
+    looked_up: list[object] = []
+    real = socket.getaddrinfo
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        looked_up.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording)
+    targets = [target(f"rtsp://cam-{i}.vt.invalid:554/live") for i in range(50)]
+    results = run_reachability_sweep(targets, timeout_s=5.0, concurrency=64)
+    assert {r.message for r in results} == {"host name not found (DNS)"}
+    # RFC 6761 names are answered without a lookup (a resolver asked about hundreds at once
+    # drops queries and each takes seconds).
+    assert looked_up == []
+    run_reachability_sweep([target("rtsp://localhost:9/live")], timeout_s=5.0, concurrency=1)
+    assert looked_up == ["localhost"]  # the recorder sees real lookups
 
 
 def test_port_that_never_answers_times_out_within_the_timeout() -> None:

@@ -185,7 +185,9 @@ def test_two_schedulers_on_one_database_never_check_a_camera_twice_at_once(
         scheduler.stop()
     checks = _checks(session_factory)
     _assert_spaced(checks)
-    assert {worker for rows in checks.values() for _, worker, _ in rows} == {"left", "right"}
+    # Which scheduler wins a claim is a race (on a loaded machine one may win them all); what
+    # must hold is that no camera was checked by both within one period.
+    assert {worker for rows in checks.values() for _, worker, _ in rows} <= {"left", "right"}
 
 
 def test_a_camera_ingested_live_reports_instead_of_being_probed(

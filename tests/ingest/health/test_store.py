@@ -103,6 +103,10 @@ def test_results_are_stored_debounced_and_kept_as_intervals(
         "26506",
     )
     assert offline.incident_started_at == _minute(5)
+    recovery = stored[3].change
+    assert recovery is not None
+    # A recovery carries the incident it ends, so alerts can say how long it lasted.
+    assert recovery.incident_started_at == _minute(5)
     assert _intervals(session_factory) == [
         ("unknown", [], T0, _minute(1)),
         ("online", [], _minute(1), _minute(5)),
@@ -218,14 +222,15 @@ def test_a_camera_unchecked_for_too_long_is_unknown_for_that_time(
     # Three periods of 2 minutes is the limit: a result 7 minutes later is within it.
     _store(session_factory, [_result(cam, REACH, 7)], tmp_path)
     assert [i[0] for i in _intervals(session_factory)] == ["unknown", "online"]
-    # 20 minutes of silence: unknown from one period after the last check.
+    # 20 minutes of silence: the state held for three periods after the last check, then unknown
+    # (the rule the read side applies to open intervals).
     stored = _store(session_factory, [_result(cam, REACH, 27, Reason.TIMEOUT)], tmp_path)
     assert stored[0].stored_state is HealthState.UNKNOWN
     stored = _store(session_factory, [_result(cam, REACH, 29, Reason.TIMEOUT)], tmp_path)
     assert stored[0].stored_state is HealthState.OFFLINE
     assert _intervals(session_factory)[1:] == [
-        ("online", [], _minute(1), _minute(9)),
-        ("unknown", [], _minute(9), _minute(29)),
+        ("online", [], _minute(1), _minute(13)),
+        ("unknown", [], _minute(13), _minute(29)),
         ("offline", ["timeout"], _minute(29), None),
     ]
 
