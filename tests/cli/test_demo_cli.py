@@ -15,6 +15,7 @@ from camera_registry.area.model import Area
 from camera_registry.camera.model import Camera
 from camera_registry.db.unit_of_work import unit_of_work
 from ingest.events.model import Footage, MotionEvent
+from ingest.health.model import CameraHealth
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -35,7 +36,19 @@ def test_demo_imports_samples_and_creates_an_admin(
     assert footage["indexed"] == footage["footage"] == 7
     assert footage["events"] > 0
     assert footage["window"]["from"].endswith("T21:00+07:00")
+    # Every sample camera with a stream was really probed; their hosts are under .invalid.
+    [health] = [s for s in summary["steps"] if s["step"] == "health"]
+    assert health["checked"] > 1000
+    assert health["states"] == {"offline": health["checked"]}
     with unit_of_work(session_factory) as session:
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(CameraHealth)
+                .where(CameraHealth.state == "offline")
+            )
+            == health["checked"]
+        )
         events_after_first = session.scalar(select(func.count()).select_from(MotionEvent))
         with_thumbnail = session.scalar(
             select(func.count())
