@@ -179,6 +179,9 @@ export async function healthView(section, { query }) {
       referenceBox(code, cur),
     );
     replace(cameraBox, card);
+    // The panel sits above the problems list: a camera picked far down the list must not open
+    // out of sight.
+    cameraBox.scrollIntoView({ block: 'start' });
   }
 
   function daySummary(row) {
