@@ -22,8 +22,10 @@ from camera_registry.errors import AreaNotFound, FieldProblem, InvalidInput
 from config import Settings
 from ingest.health.availability import availability
 from ingest.health.reading import (
+    MAX_BATCH_CAMERAS,
     camera_detail,
     camera_intervals,
+    camera_timelines,
     list_checks,
     list_states,
     snapshot_file,
@@ -33,6 +35,7 @@ from ingest.health.schema import (
     AvailabilityReport,
     CameraHealthDetail,
     CameraTimeline,
+    CameraTimelines,
     CheckPage,
     CheckRead,
     HealthListing,
@@ -213,6 +216,36 @@ def read_camera_intervals(
     return camera_intervals(
         session,
         code=code,
+        actor=actor,
+        health=settings.health,
+        start=_aware(start, settings, "from"),
+        end=_aware(to, settings, "to"),
+    )
+
+
+@router.get(
+    "/health/intervals",
+    response_model=CameraTimelines,
+    responses=problem_responses(404),
+)
+def read_intervals_of_cameras(
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: HealthReader,
+    start: Annotated[datetime, Query(alias="from", description=TIME_HELP)],
+    to: Annotated[datetime, Query(description=TIME_HELP)],
+    camera: Annotated[
+        list[str],
+        Query(
+            description=f"Camera code (repeatable, at most {MAX_BATCH_CAMERAS}).",
+            examples=[["VT-0001", "VT-0002"]],
+        ),
+    ],
+) -> CameraTimelines:
+    """Return several cameras' states over one window (up to 31 days), in the order asked for."""
+    return camera_timelines(
+        session,
+        codes=camera,
         actor=actor,
         health=settings.health,
         start=_aware(start, settings, "from"),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from camera_registry.account.role import Permission
@@ -19,7 +21,13 @@ from camera_registry.camera.filter import CameraFilter
 from camera_registry.camera.model import Camera, CameraStatus
 from camera_registry.camera.query import decode_cursor, get_camera, iter_cameras
 from camera_registry.clock import utcnow
-from camera_registry.errors import FieldProblem, InvalidInput, NotFound, PermissionDenied
+from camera_registry.errors import (
+    CameraNotFound,
+    FieldProblem,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from config.settings import HealthSettings
 from ingest.health.model import CameraHealth, HealthCheck, HealthInterval
 from ingest.health.schema import (
@@ -27,6 +35,7 @@ from ingest.health.schema import (
     CameraHealthDetail,
     CameraHealthRead,
     CameraTimeline,
+    CameraTimelines,
     CheckPage,
     CheckRead,
     HealthListing,
@@ -46,6 +55,10 @@ from ingest.health.vocabulary import CheckTier, HealthState, Reason
 
 # Longest window of one camera's intervals or checks a single request may ask for.
 MAX_TIMELINE_DAYS = 400
+# Several cameras' timelines in one request: as many as an events search usually covers, over
+# at most the longest search window (31 days).
+MAX_BATCH_CAMERAS = 200
+MAX_BATCH_DAYS = 31
 RECENT_CHECKS = 20
 _ID_CHUNK = 1000
 
@@ -293,9 +306,21 @@ def list_checks(
     return page
 
 
-def timeline_of(
-    session: Session,
-    camera: Camera,
+def _intervals_stmt(camera_ids: Sequence[int], start: datetime, end: datetime) -> Select[Any]:
+    return (
+        select(HealthInterval)
+        .where(
+            HealthInterval.camera_id.in_(list(camera_ids)),
+            HealthInterval.start < end,
+            or_(HealthInterval.end.is_(None), HealthInterval.end > start),
+        )
+        .order_by(HealthInterval.camera_id, HealthInterval.start, HealthInterval.id)
+    )
+
+
+def clip_timeline(
+    code: str,
+    intervals: Iterable[HealthInterval],
     row: CameraHealth | None,
     *,
     start: datetime,
@@ -303,20 +328,11 @@ def timeline_of(
     now: datetime,
     window: timedelta,
 ) -> CameraTimeline:
-    """Return the camera's intervals clipped to [start, end), with uncovered time as unknown."""
-    stmt = (
-        select(HealthInterval)
-        .where(
-            HealthInterval.camera_id == camera.id,
-            HealthInterval.start < end,
-            or_(HealthInterval.end.is_(None), HealthInterval.end > start),
-        )
-        .order_by(HealthInterval.start, HealthInterval.id)
-    )
+    """Return stored intervals (by start) clipped to [start, end), uncovered time as unknown."""
     known = known_until(row, now, window)
     out: list[IntervalRead] = []
     cursor = start
-    for iv in session.scalars(stmt):
+    for iv in intervals:
         iv_end, ongoing = effective_end(iv.start, iv.end, known, now)
         lo, hi = max(iv.start, start, cursor), min(iv_end, end)
         if hi <= lo:
@@ -336,7 +352,22 @@ def timeline_of(
     limit = min(end, now) if end > now else end
     if cursor < limit:
         out.append(_unknown(cursor, limit))
-    return CameraTimeline(camera=camera.code, start=start, end=end, intervals=out)
+    return CameraTimeline(camera=code, start=start, end=end, intervals=out)
+
+
+def timeline_of(
+    session: Session,
+    camera: Camera,
+    row: CameraHealth | None,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    window: timedelta,
+) -> CameraTimeline:
+    """Return the camera's intervals clipped to [start, end), with uncovered time as unknown."""
+    intervals = session.scalars(_intervals_stmt([camera.id], start, end))
+    return clip_timeline(camera.code, intervals, row, start=start, end=end, now=now, window=window)
 
 
 def _unknown(start: datetime, end: datetime) -> IntervalRead:
@@ -372,6 +403,86 @@ def camera_intervals(
         details={"from": start.isoformat(), "to": end.isoformat()},
     )
     return result
+
+
+def _batch_codes(codes: Sequence[str], max_cameras: int) -> list[str]:
+    """Return the codes once each, in the order given; refuse none or too many."""
+    unique = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
+    if not unique:
+        message = "name at least one camera (camera=CODE, repeatable)"
+        raise InvalidInput(message, problems=[FieldProblem("camera", message)])
+    if len(unique) > max_cameras:
+        message = f"{len(unique)} cameras asked for; at most {max_cameras} per request, split it"
+        raise InvalidInput(message, problems=[FieldProblem("camera", message)])
+    return unique
+
+
+def _visible_cameras(session: Session, codes: Sequence[str], actor: Actor) -> list[Camera]:
+    """Return these cameras in the order given; any unknown or out of scope is refused by name."""
+    found: dict[str, Camera] = {}
+    for i in range(0, len(codes), _ID_CHUNK):
+        stmt = select(Camera).where(Camera.code.in_(list(codes[i : i + _ID_CHUNK])))
+        for camera in session.scalars(stmt):
+            if actor.scope.allows(camera.code, camera.ward_code):
+                found[camera.code] = camera
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise CameraNotFound(
+            f"no camera {', '.join(missing)}; `camreg cameras list --q` helps find codes"
+        )
+    return [found[c] for c in codes]
+
+
+def camera_timelines(
+    session: Session,
+    *,
+    codes: Sequence[str],
+    actor: Actor,
+    health: HealthSettings,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+    max_cameras: int = MAX_BATCH_CAMERAS,
+    max_days: int = MAX_BATCH_DAYS,
+) -> CameraTimelines:
+    """Return several cameras' states over one window, in the order given (audited per camera)."""
+    require_health(actor, Permission.HEALTH_READ, "read camera health")
+    wanted = _batch_codes(codes, max_cameras)
+    check_span(start, end, max_days=max_days)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    now = now or utcnow()
+    cameras = _visible_cameras(session, wanted, actor)
+    ids = [c.id for c in cameras]
+    rows = health_rows(session, ids)
+    by_camera: dict[int, list[HealthInterval]] = defaultdict(list)
+    for i in range(0, len(ids), _ID_CHUNK):
+        for iv in session.scalars(_intervals_stmt(ids[i : i + _ID_CHUNK], start, end)):
+            by_camera[iv.camera_id].append(iv)
+    window = unknown_after(health)
+    timelines = [
+        clip_timeline(
+            c.code,
+            by_camera.get(c.id, []),
+            rows.get(c.id),
+            start=start,
+            end=end,
+            now=now,
+            window=window,
+        )
+        for c in cameras
+    ]
+    # One entry per camera, as for a single camera's timeline: "who looked at camera X" stays
+    # one query.
+    details = {"from": start.isoformat(), "to": end.isoformat(), "batch": len(cameras)}
+    for camera in cameras:
+        append_audit(
+            session,
+            actor=actor,
+            action="health.intervals.view",
+            target=camera.code,
+            details=details,
+        )
+    return CameraTimelines(start=start, end=end, cameras=timelines)
 
 
 def camera_detail(

@@ -100,6 +100,14 @@ class CameraTimeline(BaseModel):
     intervals: list[IntervalRead]
 
 
+class CameraTimelines(BaseModel):
+    """Several cameras' states over one window, in the order asked for."""
+
+    start: datetime
+    end: datetime
+    cameras: list[CameraTimeline]
+
+
 class CameraHealthDetail(BaseModel):
     """A camera's current state with its latest checks and its last day of states."""
 

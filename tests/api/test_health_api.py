@@ -274,3 +274,79 @@ def test_set_and_clear_reference(
     assert not (settings.data_dir / "health" / "references" / "BAD.jpg").exists()
     gone = client.get(f"{API}/cameras/BAD/health/reference", headers=tech)
     assert gone.status_code == 404
+
+
+def test_intervals_of_several_cameras(
+    client: TestClient,
+    headers_for: Callable[..., Headers],
+    seeded: Seeded,
+    session_factory: sessionmaker[Session],
+) -> None:
+    headers = {**headers_for(Role.INVESTIGATOR), "X-Case-Number": CASE}
+    start = (seeded.now - timedelta(hours=4)).astimezone(UTC).isoformat()
+    end = seeded.now.astimezone(UTC).isoformat()
+    window = {"from": start, "to": end}
+    resp = client.get(
+        f"{API}/health/intervals",
+        params={**window, "camera": ["BAD", "NEW", "OK", "BAD"]},
+        headers=headers,
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    # In the order asked for, each camera once.
+    assert [c["camera"] for c in body["cameras"]] == ["BAD", "NEW", "OK"]
+    states = {c["camera"]: [i["state"] for i in c["intervals"]] for c in body["cameras"]}
+    assert states == {
+        "BAD": ["unknown", "online", "offline"],
+        "NEW": ["unknown"],
+        "OK": ["unknown", "online"],
+    }
+    bad = body["cameras"][0]["intervals"]
+    assert bad[2]["reasons"] == ["unreachable"]
+    assert datetime.fromisoformat(bad[0]["start"]) == datetime.fromisoformat(start)
+    # The same stretches as the single-camera read.
+    single = client.get(f"{API}/cameras/BAD/health/intervals", params=window, headers=headers)
+    assert single.json()["intervals"] == bad
+    views = _audit(session_factory, "health.intervals.view")
+    batch = [(a.target, a.case_number) for a in views if a.details.get("batch")]
+    assert sorted(batch) == [("BAD", CASE), ("NEW", CASE), ("OK", CASE)]
+
+
+def test_intervals_of_several_cameras_refusals(
+    client: TestClient,
+    headers_for: Callable[..., Headers],
+    seeded: Seeded,
+    session_factory: sessionmaker[Session],
+) -> None:
+    tech = headers_for(Role.TECHNICIAN)
+    end = seeded.now.astimezone(UTC)
+    window = {"from": (end - timedelta(hours=4)).isoformat(), "to": end.isoformat()}
+    url = f"{API}/health/intervals"
+    # Permission: the auditor may not read health; no login at all is 401.
+    auditor = client.get(url, params={**window, "camera": "OK"}, headers=headers_for(Role.AUDITOR))
+    assert auditor.status_code == 403
+    assert client.get(url, params={**window, "camera": "OK"}).status_code == 401
+    # Scope: a camera outside it is as unknown as a camera that does not exist.
+    scoped = headers_for(Role.INTEGRATION, cameras=["OK"])
+    assert client.get(url, params={**window, "camera": "OK"}, headers=scoped).status_code == 200
+    hidden = client.get(url, params={**window, "camera": ["OK", "BAD"]}, headers=scoped)
+    assert hidden.status_code == 404
+    assert "BAD" in hidden.json()["detail"]
+    unknown = client.get(url, params={**window, "camera": ["OK", "NOPE-1"]}, headers=tech)
+    assert unknown.status_code == 404
+    assert "no camera NOPE-1" in unknown.json()["detail"]
+    # Bad input: no camera, too many, a window too long or backwards.
+    none = client.get(url, params=window, headers=tech)
+    assert none.status_code == 422
+    many = [f"C-{i:04d}" for i in range(201)]
+    too_many = client.get(url, params={**window, "camera": many}, headers=tech)
+    assert too_many.status_code == 422
+    assert "at most 200" in too_many.text
+    long = {"from": (end - timedelta(days=32)).isoformat(), "to": end.isoformat()}
+    too_long = client.get(url, params={**long, "camera": "OK"}, headers=tech)
+    assert too_long.status_code == 422
+    assert "longer than 31 days" in too_long.text
+    backwards = {"from": window["to"], "to": window["from"], "camera": "OK"}
+    assert client.get(url, params=backwards, headers=tech).status_code == 422
+    # Nothing refused was audited as viewed.
+    assert [a.target for a in _audit(session_factory, "health.intervals.view")] == ["OK"]
