@@ -15,6 +15,8 @@ from sqlalchemy import select
 from camera_registry.audit.model import AuditEntry
 from camera_registry.camera.model import Camera
 from ingest.events.model import CoverageKind
+from ingest.health.vocabulary import HealthState, Reason
+from tests.health_builders import make_interval
 from tests.ingest.events.builders import at, make_coverage, make_event, make_footage
 from tests.ingest.media.video import make_video
 from tests.web.conftest import Site, Web
@@ -286,3 +288,77 @@ def test_events_page_in_english(web: Web, site: Site) -> None:
     expect(web.page.locator("a.nav-link[data-nav='events']")).to_have_text("Find events")
     expect(web.page.get_by_role("heading", level=1)).to_have_text("Find motion events")
     expect(web.page.get_by_role("button", name="Use the current map view")).to_be_visible()
+
+
+def test_covering_cameras_show_their_health_beside_the_footage(
+    web: Web, site: Site, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    _seed_events(site, tmp_path)
+    # VT-0001 was online, unreachable from 21:10 to 21:40, then online again; the search window
+    # (20:50-22:10) sees 50 of its 80 minutes online and 30 offline.
+    with site.session_factory.begin() as session:
+        camera = session.scalars(select(Camera).where(Camera.code == "VT-0001")).one()
+        make_interval(session, camera, HealthState.ONLINE, at(-60), at(10))
+        make_interval(session, camera, HealthState.OFFLINE, at(10), at(40), [Reason.UNREACHABLE])
+        make_interval(session, camera, HealthState.ONLINE, at(40), at(120))
+    health_requests: list[str] = []
+    web.page.on(
+        "request",
+        lambda r: health_requests.append(r.url) if "/api/v1/health/intervals" in r.url else None,
+    )
+    _open_events(web)
+    _draw_area(web)
+    _fill_window(web, WINDOW_FROM, WINDOW_TO)
+    page = web.page
+    with page.expect_response("**/api/v1/health/intervals?*") as answered:
+        page.get_by_role("button", name="Tìm", exact=True).click()
+    assert answered.value.status == 200
+    assert answered.value.request.headers.get("x-case-number") == CASE
+
+    row = page.locator(".coverage-item[data-camera='VT-0001']")
+    band = row.locator(".coverage-health .hl-band")
+    expect(band).to_be_visible()
+    spans = band.locator(".hl-span")
+    expect(spans).to_have_count(3)
+    assert spans.evaluate_all("els => els.map(e => e.dataset.state)") == [
+        "online",
+        "offline",
+        "online",
+    ]
+    offline = band.locator(".hl-span[data-state='offline']")
+    expect(offline).to_have_attribute(
+        "title", "Mất kết nối (không kết nối được): 12/03/2026 21:10:00 – 12/03/2026 21:40:00"
+    )
+    expect(row.locator(".coverage-health-sum")).to_have_text(
+        "Tình trạng camera: hoạt động 63 %, mất kết nối 38 % (không kết nối được)"
+    )
+    # The band spans the same width as the footage track, so the same moment lines up.
+    band_box = band.bounding_box()
+    track_box = row.locator(".tl-track").bounding_box()
+    assert band_box is not None
+    assert track_box is not None
+    assert abs(band_box["x"] - track_box["x"]) < 1
+    assert abs(band_box["width"] - track_box["width"]) < 1
+    assert band_box["y"] < track_box["y"]
+    expect(page.locator("#ev-health-legend")).to_contain_text("Mất kết nối")
+
+    # One request for every covering camera, in the search window, not one per camera.
+    shown = page.locator(".coverage-item").evaluate_all("els => els.map(e => e.dataset.camera)")
+    assert len(health_requests) == 1
+    query = parse_qs(urlsplit(health_requests[0]).query)
+    assert sorted(query["camera"]) == sorted(shown)
+    assert query["from"] == ["2026-03-12T20:50:00+07:00"]
+    assert query["to"] == ["2026-03-12T22:10:00+07:00"]
+    page.screenshot(path=str(screenshot_dir / "events-health.png"), full_page=True)
+
+    # The read is audited under the case, as every health read.
+    with site.session_factory() as session:
+        entries = list(
+            session.scalars(select(AuditEntry).where(AuditEntry.action == "health.intervals.view"))
+        )
+    assert {(e.target, e.case_number) for e in entries} >= {("VT-0001", CASE)}
+
+    page.select_option("#language", "en")
+    expect(row.locator(".coverage-health-sum")).to_have_text(
+        "Camera health: online 63 %, offline 38 % (unreachable)"
+    )

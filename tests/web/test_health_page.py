@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -12,7 +13,14 @@ from camera_registry.camera.model import Camera
 from camera_registry.clock import utcnow
 from ingest.health.model import CameraHealth
 from ingest.health.vocabulary import CheckTier, HealthState, Reason
-from tests.health_builders import jpeg, make_check, make_health, make_recorded, make_timeline
+from tests.health_builders import (
+    jpeg,
+    make_check,
+    make_health,
+    make_interval,
+    make_recorded,
+    make_timeline,
+)
 from tests.web.conftest import Site, Web
 
 
@@ -192,3 +200,70 @@ def test_phone_layout_shows_map_then_problems_without_sideways_scroll(
     assert list_box is not None
     assert map_box["y"] < list_box["y"]  # the map comes first on a narrow screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_camera_panel_shows_any_day_deep_linked(web: Web, site: Site) -> None:
+    # VT-0003 on 12/03/2026 (Vũng Tàu time): online, unreachable 10:00-16:00, online again;
+    # footage recorded 11:00-13:00. Before that day nothing is known.
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    day = datetime(2026, 3, 12, tzinfo=zone)
+    with site.session_factory.begin() as session:
+        camera = session.scalars(select(Camera).where(Camera.code == "VT-0003")).one()
+        make_interval(session, camera, HealthState.ONLINE, day, day + timedelta(hours=10))
+        make_interval(
+            session,
+            camera,
+            HealthState.OFFLINE,
+            day + timedelta(hours=10),
+            day + timedelta(hours=16),
+            [Reason.UNREACHABLE],
+        )
+        make_interval(
+            session, camera, HealthState.ONLINE, day + timedelta(hours=16), day + timedelta(days=3)
+        )
+        make_recorded(session, camera, day + timedelta(hours=11), day + timedelta(hours=13))
+    _open(web, "tech", "#/health?camera=VT-0003&day=2026-03-12")
+    page = web.page
+    card = page.locator(".health-card[data-camera='VT-0003']")
+    expect(card.locator("#health-window-title")).to_have_text("Tình trạng ngày 12/03/2026")
+    expect(page.locator("#health-day-input")).to_have_value("2026-03-12")
+    spans = card.locator(".hl-track .hl-span")
+    expect(spans).to_have_count(3)
+    expect(card.locator(".hl-span[data-state='offline']")).to_have_attribute(
+        "title", "Mất kết nối (không kết nối được): 12/03/2026 10:00:00 – 12/03/2026 16:00:00"
+    )
+    expect(card.locator("#health-day")).to_contain_text("mất kết nối 25 %")
+    expect(card.locator("#health-day")).to_contain_text("đã ghi hình 8,3 %")
+    expect(card.locator(".health-coverage .tl-span.tl-recorded")).to_have_count(1)
+    expect(card.locator(".tl-axis-mark").first).to_have_text("00:00")
+
+    # Next day: online all day; the route follows, so the link can be shared.
+    page.locator("#health-next-day").click()
+    expect(page.locator("#health-day-input")).to_have_value("2026-03-13")
+    expect(card.locator(".hl-track .hl-span")).to_have_count(1)
+    expect(card.locator("#health-day")).to_contain_text("Hoạt động 100 %")
+    expect(card.locator(".health-coverage .tl-span.tl-recorded")).to_have_count(0)
+    assert "day=2026-03-13" in page.url
+    assert "camera=VT-0003" in page.url
+
+    # Two days back: before anything was recorded, all unknown.
+    page.locator("#health-prev-day").click()
+    expect(page.locator("#health-day-input")).to_have_value("2026-03-12")
+    page.locator("#health-prev-day").click()
+    expect(page.locator("#health-day-input")).to_have_value("2026-03-11")
+    expect(card.locator(".hl-track .hl-span")).to_have_count(1)
+    expect(card.locator(".hl-span[data-state='unknown']")).to_have_count(1)
+
+    # A date typed in the picker.
+    page.locator("#health-day-input").fill("2026-03-12")
+    expect(card.locator("#health-window-title")).to_have_text("Tình trạng ngày 12/03/2026")
+    expect(card.locator(".hl-track .hl-span")).to_have_count(3)
+
+    # Back to the last 24 hours: no day in the route, next day not offered.
+    page.locator("#health-last-day").click()
+    expect(card.locator("#health-window-title")).to_have_text("Tình trạng 24 giờ qua")
+    expect(page.locator("#health-day-input")).to_have_value("")
+    expect(page.locator("#health-next-day")).to_be_disabled()
+    assert "day=" not in page.url
+    page.locator("#health-prev-day").click()
+    expect(page.locator("#health-next-day")).to_be_enabled()

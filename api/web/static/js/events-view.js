@@ -4,6 +4,7 @@ import { ApiError, apiUrl, request } from './api.js';
 import { areaDraw } from './area-draw.js';
 import { append, cameraHref, clear, h, replace } from './dom.js';
 import { errorBox } from './feedback.js';
+import { stateBand, stateLegend, stateSummary } from './health-timeline.js';
 import { displayTimeZone, formatDateTime, formatNumber } from './format.js';
 import { t } from './i18n.js';
 import { clusterGroup, cameraMarker, cameraPopup, createMap, loadCameraPoints } from './map-layers.js';
@@ -15,6 +16,8 @@ const PAGE_SIZE = 200;
 const PRE_ROLL_MS = 5000;
 const POST_ROLL_MS = 5000;
 const DEFAULT_HOURS = 1;
+// Cameras per request of their health states (the API's cap).
+const HEALTH_BATCH = 200;
 // What the form held and the last results, kept while the page is open (a language switch
 // re-renders the view) for the same user only.
 const kept = { user: null, from: null, to: null, minScore: '', corners: null, last: null };
@@ -205,7 +208,7 @@ export async function eventsView(section, { query = {} } = {}) {
     })
     .catch((error) => append(formError, errorBox(error)));
 
-  let last = kept.last; // {body, headers, window, caseNumber, cameras, events, next}
+  let last = kept.last; // {body, headers, window, caseNumber, cameras, events, next, health}
 
   function showDetail(event) {
     for (const item of results.querySelectorAll('.event-item.selected')) item.classList.remove('selected');
@@ -306,6 +309,39 @@ export async function eventsView(section, { query = {} } = {}) {
     );
   }
 
+  // Health states of the covering cameras over the search window: one request per 200 cameras,
+  // not one per camera. Roles without the health permission simply see no band.
+  async function loadHealth(current) {
+    if (!can('health:read') || !current.cameras.length) return;
+    const codes = current.cameras.map((c) => c.camera);
+    const batches = [];
+    for (let i = 0; i < codes.length; i += HEALTH_BATCH) batches.push(codes.slice(i, i + HEALTH_BATCH));
+    try {
+      const answers = await Promise.all(
+        batches.map((camera) => request('GET', '/health/intervals', { params: { from: current.window.start, to: current.window.end, camera }, headers: current.headers })),
+      );
+      const health = {};
+      for (const { data } of answers) for (const item of data.cameras || []) health[item.camera] = item;
+      current.health = health;
+    } catch (error) {
+      current.health = { error };
+    }
+    // A newer search may have replaced the results meanwhile.
+    if (last === current) renderResults();
+  }
+
+  function healthRow(code) {
+    if (!last.health || last.health.error) return null;
+    const item = last.health[code];
+    if (!item) return null;
+    return h(
+      'div',
+      { class: 'coverage-health', dataset: { camera: code } },
+      h('p', { class: 'hint coverage-health-sum' }, t('events.health_summary', { summary: stateSummary(item) })),
+      stateBand(item),
+    );
+  }
+
   function cameraRow(coverage) {
     const events = last.events.filter((e) => e.camera === coverage.camera);
     const fraction = Number(coverage.covered_fraction) || 0;
@@ -326,6 +362,7 @@ export async function eventsView(section, { query = {} } = {}) {
         h('span', { class: coverage.gap_s > 0 ? 'coverage-gap-sum' : null }, `${t('events.span.gap')}: ${durationText(coverage.gap_s)}`),
         ` · ${t('events.span.unknown')}: ${durationText(coverage.unknown_s)} · ${t('events.event_count', { count: events.length })}`,
       ),
+      healthRow(coverage.camera),
       timeline(coverage, events, last.window, showDetail),
     );
   }
@@ -335,6 +372,14 @@ export async function eventsView(section, { query = {} } = {}) {
     const busy = new Set(last.events.map((e) => e.camera));
     const weight = (c) => (busy.has(c.camera) ? 0 : c.recorded_s > 0 || c.gap_s > 0 ? 1 : 2);
     return coverages.map((c, i) => [weight(c), i, c]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, , c]) => c);
+  }
+
+  function healthLegend() {
+    if (!last.health) return null;
+    if (last.health.error) {
+      return h('p', { class: 'hint', id: 'ev-health-error' }, t('events.health_failed'), ' ', last.health.error.problem?.detail || '');
+    }
+    return h('div', { class: 'ev-health-legend', id: 'ev-health-legend' }, h('span', { class: 'hint' }, t('events.health_legend')), stateLegend(null));
   }
 
   function renderResults() {
@@ -354,7 +399,11 @@ export async function eventsView(section, { query = {} } = {}) {
       h('p', { class: 'events-summary', id: 'ev-summary' }, summary),
       h('h2', {}, t('events.cameras_title')),
       last.cameras.length
-        ? [timelineLegend(), h('ol', { class: 'coverage-list', id: 'ev-cameras' }, ranked(last.cameras).map(cameraRow))]
+        ? [
+            timelineLegend(),
+            healthLegend(),
+            h('ol', { class: 'coverage-list', id: 'ev-cameras' }, ranked(last.cameras).map(cameraRow)),
+          ]
         : h('p', { class: 'muted' }, t('events.no_cameras')),
       h('h2', {}, t('events.events_title')),
       last.events.length
@@ -415,11 +464,12 @@ export async function eventsView(section, { query = {} } = {}) {
     replace(results, h('p', { class: 'muted' }, t('app.loading')));
     try {
       const { data } = await request('POST', '/events/search', { json: body, headers });
-      last = { body, headers, caseNumber, window: { start: from, end: to }, cameras: data.cameras || [], events: data.events || [], next: data.next_cursor || null };
+      last = { body, headers, caseNumber, window: { start: from, end: to }, cameras: data.cameras || [], events: data.events || [], next: data.next_cursor || null, health: null };
       kept.last = last;
       clear(player);
       clear(detailBox);
       renderResults();
+      loadHealth(last);
     } catch (error) {
       clear(results);
       const message = problemMessage(error);

@@ -1,7 +1,7 @@
 // One camera's states over a window: online, degraded, offline and unknown stretches on a track.
 // Bars are positioned with CSSOM (el.style), which the Content-Security-Policy allows.
 import { h } from './dom.js';
-import { formatDateTime } from './format.js';
+import { formatDateTime, formatNumber } from './format.js';
 import { enumLabel, t } from './i18n.js';
 
 export const STATES = ['online', 'degraded', 'offline', 'unknown'];
@@ -71,6 +71,52 @@ export function healthTimeline(timeline) {
       ),
   );
   return h('div', { class: 'health-timeline', dataset: { camera: timeline.camera } }, track, axis, list);
+}
+
+/**
+ * Return a thin state band of a CameraTimeline, for laying beside another timeline of the same
+ * window (each stretch carries its state, reasons and times as a tooltip).
+ */
+export function stateBand(timeline) {
+  const start = Date.parse(timeline.start);
+  const end = Date.parse(timeline.end);
+  const length = Math.max(end - start, 1);
+  return h(
+    'div',
+    { class: 'hl-track hl-band', role: 'img', 'aria-label': `${t('health.timeline_of', { camera: timeline.camera })}: ${stateSummary(timeline)}`, dataset: { camera: timeline.camera } },
+    (timeline.intervals || []).map((interval) => stateBar(interval, start, length)),
+  );
+}
+
+/** Return the share of a timeline's window in each state and the reasons seen in each. */
+export function stateShares(timeline) {
+  const length = Math.max(Date.parse(timeline.end) - Date.parse(timeline.start), 1);
+  const shares = {};
+  for (const state of STATES) shares[state] = { share: 0, reasons: [] };
+  for (const interval of timeline.intervals || []) {
+    const state = STATES.includes(interval.state) ? interval.state : 'unknown';
+    shares[state].share += (Date.parse(interval.end) - Date.parse(interval.start)) / length;
+    for (const reason of interval.reasons || []) {
+      if (!shares[state].reasons.includes(reason)) shares[state].reasons.push(reason);
+    }
+  }
+  // Time after "now" in a window reaching into the future is not covered by any stretch.
+  const covered = STATES.reduce((sum, state) => sum + shares[state].share, 0);
+  if (covered < 1) shares.unknown.share += 1 - covered;
+  return shares;
+}
+
+/** Return one line such as "online 92 %, offline 8 % (unreachable)", largest share first. */
+export function stateSummary(timeline) {
+  const shares = stateShares(timeline);
+  return STATES.filter((state) => shares[state].share >= 0.0005)
+    .sort((a, b) => shares[b].share - shares[a].share)
+    .map((state) => {
+      const { share, reasons } = shares[state];
+      const pct = share > 0.999 ? '100' : formatNumber(100 * share, share < 0.01 ? 1 : 0);
+      return t('health.share', { state: t(`health.state_lower.${state}`), pct }) + (reasons.length ? ` (${reasonText(reasons)})` : '');
+    })
+    .join(', ');
 }
 
 /** Return the legend of the state colours. */

@@ -3,7 +3,7 @@
 import { getJson, request } from './api.js';
 import { append, cameraHref, clear, h, replace, routeHref } from './dom.js';
 import { confirmDialog, errorBox, toast } from './feedback.js';
-import { formatDateTime, formatNumber } from './format.js';
+import { displayTimeZone, formatDate, formatDateTime, formatNumber } from './format.js';
 import { healthTimeline, reasonText, stateLegend, STATES } from './health-timeline.js';
 import { enumLabel, t } from './i18n.js';
 import { timeline as coverageTimeline } from './timeline.js';
@@ -84,6 +84,25 @@ function problemItem(p, onPick) {
   );
 }
 
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Return today's date (YYYY-MM-DD) in the display zone. */
+function today() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: displayTimeZone(), year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+/** Return a calendar date moved by whole days (no time zone involved). */
+function addDays(day, days) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** Return a date from the route if it is a real one, else null (the last 24 hours). */
+function routeDay(value) {
+  if (!DAY_RE.test(value || '')) return null;
+  return addDays(value, 0) === value ? value : null;
+}
+
 function definition(label, value) {
   return [h('dt', {}, label), h('dd', {}, value)];
 }
@@ -113,9 +132,11 @@ export async function healthView(section, { query }) {
   const group = clusters().addTo(map);
   const markers = new Map();
   let shown = null;
+  // The day shown in the camera panel (display zone), or null for the last 24 hours.
+  let day = routeDay(query.day);
 
   function remember(code) {
-    const target = routeHref('/health', code ? { camera: code } : {});
+    const target = routeHref('/health', code ? { camera: code, day } : {});
     // replaceState does not fire hashchange, so the dashboard stays as it is.
     window.history.replaceState(null, '', target);
   }
@@ -124,20 +145,28 @@ export async function healthView(section, { query }) {
     shown = code;
     remember(code);
     replace(cameraBox, h('p', { class: 'muted' }, t('app.loading')));
+    const shownDay = day;
     let detail;
+    let states;
     try {
-      detail = await getJson(`/cameras/${encodeURIComponent(code)}/health`);
+      // A picked day runs from midnight to midnight in the display zone: naive times are read
+      // in that zone by the API.
+      [detail, states] = await Promise.all([
+        getJson(`/cameras/${encodeURIComponent(code)}/health`),
+        shownDay ? getJson(`/cameras/${encodeURIComponent(code)}/health/intervals`, { from: `${shownDay}T00:00:00`, to: `${addDays(shownDay, 1)}T00:00:00` }) : null,
+      ]);
     } catch (error) {
-      replace(cameraBox, errorBox(error));
+      if (shown === code && day === shownDay) replace(cameraBox, errorBox(error));
       return;
     }
-    // State and footage side by side over the same day (footage needs the event permission).
-    const day = { from: detail.timeline.start, to: detail.timeline.end };
+    const timelineShown = states || detail.timeline;
+    // State and footage side by side over the same window (footage needs the event permission).
+    const window_ = { from: timelineShown.start, to: timelineShown.end };
     const [report, coverage] = await Promise.allSettled([
-      getJson('/health/availability', { ...day, camera: code }),
-      can('event:read') ? getJson(`/cameras/${encodeURIComponent(code)}/coverage`, day) : Promise.reject(new Error('no permission')),
+      getJson('/health/availability', { ...window_, camera: code }),
+      can('event:read') ? getJson(`/cameras/${encodeURIComponent(code)}/coverage`, window_) : Promise.reject(new Error('no permission')),
     ]);
-    if (shown !== code) return;
+    if (shown !== code || day !== shownDay) return;
     const cur = detail.current;
     const found = markers.get(code);
     if (pan && found) {
@@ -165,11 +194,12 @@ export async function healthView(section, { query }) {
         cur.ward_name ? definition(t('field.ward_name'), cur.ward_name) : null,
       ),
       h('a', { href: cameraHref(code), class: 'health-camera-link' }, t('health.open_camera')),
-      h('h3', {}, t('health.timeline')),
+      h('h3', { id: 'health-window-title' }, shownDay ? t('health.timeline_day', { day: formatDate(shownDay) }) : t('health.timeline')),
+      dayPicker(shownDay),
       report.status === 'fulfilled' && report.value.cameras.length ? daySummary(report.value.cameras[0]) : null,
-      healthTimeline(detail.timeline),
+      healthTimeline(timelineShown),
       coverage.status === 'fulfilled'
-        ? h('div', { class: 'health-coverage' }, h('h4', {}, t('health.footage')), coverageTimeline(coverage.value, [], { start: day.from, end: day.to }, () => {}))
+        ? h('div', { class: 'health-coverage' }, h('h4', {}, t('health.footage')), coverageTimeline(coverage.value, [], { start: window_.from, end: window_.to }, () => {}))
         : null,
       h('h3', {}, t('health.snapshots')),
       snapshots.length
@@ -182,6 +212,29 @@ export async function healthView(section, { query }) {
     // The panel sits above the problems list: a camera picked far down the list must not open
     // out of sight.
     cameraBox.scrollIntoView({ block: 'start' });
+  }
+
+  function pickDay(next) {
+    day = next ? routeDay(next) : null;
+    if (day && day > today()) day = today();
+    if (shown) showCamera(shown, { pan: false });
+  }
+
+  function dayPicker(current) {
+    const latest = today();
+    const input = h('input', { type: 'date', id: 'health-day-input', max: latest, value: current || '' });
+    input.addEventListener('change', () => {
+      if (input.value) pickDay(input.value);
+    });
+    return h(
+      'div',
+      { class: 'health-day-picker', role: 'group', 'aria-label': t('health.window') },
+      h('button', { type: 'button', class: 'btn btn-small', id: 'health-prev-day', onclick: () => pickDay(addDays(current || latest, -1)) }, t('health.prev_day')),
+      h('label', { class: 'visually-hidden', for: 'health-day-input' }, t('health.day_input')),
+      input,
+      h('button', { type: 'button', class: 'btn btn-small', id: 'health-next-day', disabled: !current || current >= latest, onclick: () => pickDay(addDays(current, 1)) }, t('health.next_day')),
+      h('button', { type: 'button', class: 'btn btn-small', id: 'health-last-day', disabled: !current, onclick: () => pickDay(null) }, t('health.last_day')),
+    );
   }
 
   function daySummary(row) {
