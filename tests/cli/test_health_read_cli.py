@@ -126,6 +126,42 @@ def test_report_json_and_table(
     assert "no area with code 'X1'" in err
 
 
+def test_report_lists_state_intervals(
+    cli: CliRunner, seeded: int, session_factory: sessionmaker[Session]
+) -> None:
+    now = utcnow()
+    start = (now - timedelta(hours=3)).isoformat()
+    end = now.isoformat()
+    window = ["health", "report", "--from", start, "--to", end]
+    code, out, err = _run(cli, *window, "--intervals", "--case", "HS-6", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["city"]["cameras"] == 2
+    timelines = {t["camera"]: t for t in report["intervals"]}
+    assert sorted(timelines) == ["BAD", "OK"]
+    bad = timelines["BAD"]["intervals"]
+    assert [(i["state"], i["reasons"]) for i in bad] == [
+        ("unknown", []),
+        ("online", []),
+        ("offline", ["unreachable"]),
+    ]
+    assert bad[2]["start"].endswith("+07:00")
+    with unit_of_work(session_factory) as session:
+        stmt = select(AuditEntry).where(AuditEntry.action == "health.intervals.view")
+        assert sorted((a.target, a.case_number) for a in session.scalars(stmt)) == [
+            ("BAD", "HS-6"),
+            ("OK", "HS-6"),
+        ]
+    # Without --intervals the report stays as it was.
+    code, out, _ = _run(cli, *window, "--json")
+    assert "intervals" not in json.loads(out)
+    code, out, err = _run(cli, *window, "--camera", "BAD", "--intervals")
+    assert code == 0, err
+    assert "States over the window" in out
+    assert "unreachable" in out
+    assert "│ OK " not in out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
