@@ -161,10 +161,10 @@ export async function healthView(section, { query }) {
     }
     const timelineShown = states || detail.timeline;
     // State and footage side by side over the same window (footage needs the event permission).
-    const window_ = { from: timelineShown.start, to: timelineShown.end };
+    const shownWindow = { from: timelineShown.start, to: timelineShown.end };
     const [report, coverage] = await Promise.allSettled([
-      getJson('/health/availability', { ...window_, camera: code }),
-      can('event:read') ? getJson(`/cameras/${encodeURIComponent(code)}/coverage`, window_) : Promise.reject(new Error('no permission')),
+      getJson('/health/availability', { ...shownWindow, camera: code }),
+      can('event:read') ? getJson(`/cameras/${encodeURIComponent(code)}/coverage`, shownWindow) : Promise.reject(new Error('no permission')),
     ]);
     if (shown !== code || day !== shownDay) return;
     const cur = detail.current;
@@ -199,7 +199,7 @@ export async function healthView(section, { query }) {
       report.status === 'fulfilled' && report.value.cameras.length ? daySummary(report.value.cameras[0]) : null,
       healthTimeline(timelineShown),
       coverage.status === 'fulfilled'
-        ? h('div', { class: 'health-coverage' }, h('h4', {}, t('health.footage')), coverageTimeline(coverage.value, [], { start: window_.from, end: window_.to }, () => {}))
+        ? h('div', { class: 'health-coverage' }, h('h4', {}, t('health.footage')), coverageTimeline(coverage.value, [], { start: shownWindow.from, end: shownWindow.to }, () => {}))
         : null,
       h('h3', {}, t('health.snapshots')),
       snapshots.length
