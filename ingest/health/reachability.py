@@ -260,6 +260,12 @@ def _authenticator(
 ) -> Authenticator:
     """Return an Authenticator answering a 401, or raise _Failure(auth_failed)."""
     if target.username is None:
+        if target.credentials_problem:
+            raise _Failure(
+                Reason.AUTH_FAILED,
+                f"the camera asks for credentials and the stored ones are not usable: "
+                f"{target.credentials_problem}",
+            )
         raise _Failure(Reason.AUTH_FAILED, "the camera asks for credentials and none are stored")
     challenges = parse_challenges(reply.all("www-authenticate"))
     # A stale nonce is the one 401 after valid credentials that is not a refusal.

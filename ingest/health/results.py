@@ -50,6 +50,9 @@ class ProbeTarget:
     expected_fps: float | None = None
     # The technician's reference picture (a JPEG file), if one was set.
     reference_path: str | None = None
+    # Why stored credentials were left out (e.g. they cannot be decrypted with this key), so a
+    # refusal names the real fault instead of "none are stored".
+    credentials_problem: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def probe_targets(
     )
     targets = []
     for camera, reference in session.execute(stmt):
-        username = password = None
+        username = password = problem = None
         if camera.credentials_token:
             try:
                 if cipher is None:
@@ -48,6 +48,7 @@ def probe_targets(
                 credentials = cipher.decrypt(camera.credentials_token)
                 username, password = credentials.username, credentials.password
             except ValueError as exc:
+                problem = f"{exc}; check credentials_key or store the credentials again"
                 log.error("health: camera %s credentials not usable: %s", camera.code, exc)
         assert camera.stream_url is not None  # checked() requires one
         targets.append(
@@ -61,6 +62,7 @@ def probe_targets(
                 expected_height=camera.expected_height,
                 expected_fps=camera.expected_fps,
                 reference_path=str(data_dir / reference) if reference else None,
+                credentials_problem=problem,
             )
         )
     return targets

@@ -7,6 +7,7 @@ import asyncio
 import socket
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -99,6 +100,10 @@ def test_wrong_or_missing_credentials_are_auth_failed(
     missing = probe(target(server.url("/live")))
     assert missing.reasons == (Reason.AUTH_FAILED,)
     assert missing.message == "the camera asks for credentials and none are stored"
+    undecryptable = probe(replace(target(server.url("/live")), credentials_problem="no key"))
+    assert undecryptable.reasons == (Reason.AUTH_FAILED,)
+    assert undecryptable.message is not None
+    assert "stored ones are not usable: no key" in undecryptable.message
 
 
 @pytest.mark.parametrize("qop", [True, False])

@@ -74,4 +74,9 @@ def test_credentials_under_another_key_are_left_out(
         (keyless,) = probe_targets(s, camera_ids=[camera_id], cipher=None, data_dir=tmp_path)
     assert (target.username, target.password) == (None, None)
     assert (keyless.username, keyless.password) == (None, None)
+    assert target.credentials_problem is not None
+    assert "cannot be decrypted" in target.credentials_problem
+    assert "credentials_key" in target.credentials_problem
+    assert keyless.credentials_problem is not None
+    assert "secret" not in f"{target.credentials_problem} {keyless.credentials_problem}"
     assert target.url == URL
