@@ -88,15 +88,20 @@ def mqtt_payload(
     reasons: list[Reason],
     since: datetime,
     incident_started_at: datetime | None,
+    down_for_s: float | None = None,
 ) -> dict[str, Any]:
-    """Return the retained MQTT state message of a camera."""
-    return {
+    """Return the retained MQTT state message of a camera (with how long it has been down,
+    when sent as the down-too-long alert)."""
+    payload: dict[str, Any] = {
         "camera": camera_code,
         "state": str(state),
         "reasons": [str(r) for r in reasons],
         "since": _iso(since),
         "incident_started_at": _iso(incident_started_at),
     }
+    if down_for_s is not None:
+        payload["down_for_s"] = round(down_for_s, 1)
+    return payload
 
 
 def _subscribers(session: Session, kind: AlertKind, ward: str | None) -> list[WebhookSubscription]:
@@ -196,7 +201,6 @@ def _enqueue_mqtt(
     reasons: list[Reason],
     now: datetime,
 ) -> None:
-    key = f"mqtt:{change_key}"
     payload = mqtt_payload(
         camera.code,
         state=change.current,
@@ -204,11 +208,22 @@ def _enqueue_mqtt(
         since=change.at,
         incident_started_at=change.incident_started_at,
     )
+    _enqueue_retained(session, camera, AlertKind.STATE_CHANGED, f"mqtt:{change_key}", payload, now)
+
+
+def _enqueue_retained(
+    session: Session,
+    camera: _CameraFacts,
+    kind: AlertKind,
+    key: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
     values = _values(
         channel=AlertChannel.MQTT,
         subscription_id=None,
         camera_id=camera.camera_id,
-        kind=AlertKind.STATE_CHANGED,
+        kind=kind,
         dedupe_key=key,
         payload=payload,
         now=now,
@@ -230,7 +245,11 @@ def _enqueue_mqtt(
 
 
 def enqueue_down_long(session: Session, settings: HealthSettings, now: datetime) -> int:
-    """Alert once per incident for cameras down at least `down_alert_minutes`; return how many."""
+    """Alert once per incident for cameras down at least `down_alert_minutes`; return how many.
+
+    Webhooks subscribed to `down_long` get the alert; MQTT gets the camera's retained state
+    message again, now saying how long it has been down.
+    """
     now = require_aware(now)
     threshold = now - timedelta(minutes=settings.down_alert_minutes)
     rows = session.execute(
@@ -270,6 +289,18 @@ def enqueue_down_long(session: Session, settings: HealthSettings, now: datetime)
                     payload=payload,
                     now=now,
                 ),
+            )
+        if settings.mqtt_url:
+            retained = mqtt_payload(
+                camera.code,
+                state=health.state,
+                reasons=ordered(Reason(r) for r in health.reasons),
+                since=health.since,
+                incident_started_at=incident,
+                down_for_s=(now - incident).total_seconds(),
+            )
+            _enqueue_retained(
+                session, camera, AlertKind.DOWN_LONG, f"mqtt:{incident_key}", retained, now
             )
         health.long_alert_sent = True
     session.flush()

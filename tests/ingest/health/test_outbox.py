@@ -161,7 +161,14 @@ def test_down_long_once_per_incident(
         assert enqueue_down_long(session, settings.health, T0) == 2
     with unit_of_work(session_factory) as session:
         assert enqueue_down_long(session, settings.health, T0 + timedelta(minutes=5)) == 0
-        rows = deliveries(session)
+        every = deliveries(session)
+    rows = [r for r in every if r.channel is AlertChannel.WEBHOOK]
+    # MQTT gets each camera's retained state again, saying how long it has been down.
+    retained = [r.payload for r in every if r.channel is AlertChannel.MQTT]
+    assert [(p["camera"], p["state"], p["down_for_s"]) for p in retained] == [
+        ("VT-BLACK", "degraded", 31 * 60.0),
+        ("VT-LONG", "offline", 45 * 60.0),
+    ]
     assert [(r.payload["camera"]["code"], r.subscription_id, r.kind) for r in rows] == [
         ("VT-BLACK", sub, "down_long"),
         ("VT-LONG", sub, "down_long"),
@@ -182,7 +189,11 @@ def test_down_long_once_per_incident(
         health.long_alert_sent = False
     with unit_of_work(session_factory) as session:
         assert enqueue_down_long(session, settings.health, T0 + timedelta(hours=3)) == 2
-        codes = [r.payload["camera"]["code"] for r in deliveries(session)]
+        codes = [
+            r.payload["camera"]["code"]
+            for r in deliveries(session)
+            if r.channel is AlertChannel.WEBHOOK
+        ]
     assert codes == ["VT-BLACK", "VT-LONG", "VT-LONG", "VT-SHORT"]
 
 
