@@ -171,7 +171,10 @@ def claim_due(
     camera_ids: Collection[int] | None = None,
     exclude_ids: Collection[int] = (),
 ) -> list[Claim]:
-    """Lease up to `limit` cameras due for `tier`, earliest first; live-reported ones are skipped.
+    """Lease up to `limit` cameras due for `tier`, earliest first.
+
+    Live-reported cameras are skipped for reachability (their stream says it), not for the
+    picture: a stream that delivers frames can still be black, frozen or covered.
 
     PostgreSQL skips rows another claimer holds (FOR UPDATE SKIP LOCKED), so no camera is handed
     out twice; SQLite transactions begin IMMEDIATE, so claimers take turns.
@@ -181,12 +184,14 @@ def claim_due(
         select(CameraHealth)
         .join(Camera, Camera.id == CameraHealth.camera_id)
         # A record made elsewhere without due times (e.g. with a reference picture) is due now.
-        .where(or_(due.is_(None), due <= now), _free(now), _not_live(now), checked())
+        .where(or_(due.is_(None), due <= now), _free(now), checked())
         .order_by(due.asc().nulls_first(), CameraHealth.camera_id)
         .limit(limit)
         .with_for_update(of=CameraHealth, skip_locked=True)
         .execution_options(populate_existing=True)
     )
+    if tier is not CheckTier.PICTURE:
+        stmt = stmt.where(_not_live(now))
     if camera_ids is not None:
         stmt = stmt.where(CameraHealth.camera_id.in_(list(camera_ids)))
     if exclude_ids:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from camera_registry.camera.model import Camera
 from camera_registry.db.unit_of_work import unit_of_work
 from ingest.health.dispatch import dispatch_due
-from ingest.health.live_report import LiveReporter, LiveStatus
+from ingest.health.live_report import REPORT_S, LiveReporter, LiveStatus
 from ingest.health.outbox import enqueue_down_long
 from ingest.health.schedule import Claim, claim_due, ensure_health_rows
 from ingest.health.service import HealthContext, picture_pool, reachability_round, store
@@ -88,7 +88,6 @@ def picture_tick(jobs: HealthJobs) -> list[Stored]:
                 limit=1,
                 lease_s=ctx.picture_lease_s(),
                 camera_ids=jobs.scope(),
-                exclude_ids=jobs.streamed(),
             )
         return claims or None
 
@@ -183,4 +182,8 @@ def worker_scheduler(
         cipher=credential_cipher(runtime),
         owner=f"worker:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}",
     )
-    return HealthScheduler(HealthJobs(ctx, scope=lambda: scope_ids, live=live), ticks)
+    # A live camera reports at least once per reachability period: a state holds for
+    # `unknown_after_missed` periods, so slower reports would flip it to unknown and back.
+    reporter = LiveReporter(report_s=min(REPORT_S, runtime.settings.health.reachability_interval_s))
+    jobs = HealthJobs(ctx, scope=lambda: scope_ids, live=live, reporter=reporter)
+    return HealthScheduler(jobs, ticks)

@@ -31,6 +31,7 @@ T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 URL = "rtsp://127.0.0.1:1/x"
 SETTINGS = HealthSettings()
 REACH = CheckTier.REACHABILITY
+PICTURE = CheckTier.PICTURE
 
 
 @given(
@@ -101,7 +102,7 @@ def test_claim_due_takes_due_free_not_live_cameras_and_bumps_the_fence(
         ensure_health_rows(s, settings=SETTINGS, now=T0)
         live = s.get(CameraHealth, c)
         assert live is not None
-        live.live_owner, live.live_until = "w-live", later + timedelta(seconds=60)
+        live.live_owner, live.live_until = "w-live", later + timedelta(hours=1)
     with unit_of_work(session_factory) as s:
         first = claim_due(s, tier=REACH, owner="w1", now=later, limit=10, lease_s=30)
     assert {cl.camera_id for cl in first} >= {a, b}
@@ -115,6 +116,17 @@ def test_claim_due_takes_due_free_not_live_cameras_and_bumps_the_fence(
         )
     assert len(again) == 1
     assert again[0].fence == 2
+    # Frames arriving do not prove the picture is fine: the live camera's picture is judged.
+    with unit_of_work(session_factory) as s:
+        pictures = claim_due(
+            s,
+            tier=PICTURE,
+            owner="w1",
+            now=T0 + timedelta(seconds=SETTINGS.picture_interval_s),  # every slot is due
+            limit=10,
+            lease_s=30,
+        )
+    assert c in {cl.camera_id for cl in pictures}
 
 
 def test_claim_now_ignores_due_times_but_respects_leases(
