@@ -91,7 +91,7 @@ def mqtt_payload(
     down_for_s: float | None = None,
 ) -> dict[str, Any]:
     """Return the retained MQTT state message of a camera (with how long it has been down,
-    when sent as the down-too-long alert)."""
+    when sent as the down-too-long alert or a recovery)."""
     payload: dict[str, Any] = {
         "camera": camera_code,
         "state": str(state),
@@ -201,12 +201,20 @@ def _enqueue_mqtt(
     reasons: list[Reason],
     now: datetime,
 ) -> None:
+    incident = change.incident_started_at
+    # A recovery says how long the incident it ends lasted, as the webhook does.
+    recovered = change.current is HealthState.ONLINE and incident is not None
     payload = mqtt_payload(
         camera.code,
         state=change.current,
         reasons=reasons,
         since=change.at,
-        incident_started_at=change.incident_started_at,
+        incident_started_at=incident,
+        down_for_s=(
+            (require_aware(change.at) - require_aware(incident)).total_seconds()
+            if recovered and incident is not None
+            else None
+        ),
     )
     _enqueue_retained(session, camera, AlertKind.STATE_CHANGED, f"mqtt:{change_key}", payload, now)
 

@@ -232,6 +232,9 @@ def test_a_recovery_says_how_long_the_incident_lasted(
         )
         enqueue_state_change(session, back, settings.health, T0 + timedelta(minutes=42))
     with unit_of_work(session_factory) as session:
-        webhook = next(r for r in deliveries(session) if r.channel is AlertChannel.WEBHOOK)
+        rows = deliveries(session)
+    webhook = next(r for r in rows if r.channel is AlertChannel.WEBHOOK)
     assert webhook.payload["state"] == "online"
     assert webhook.payload["down_for_s"] == 42 * 60
+    retained = next(r for r in rows if r.channel is AlertChannel.MQTT)
+    assert (retained.payload["state"], retained.payload["down_for_s"]) == ("online", 42 * 60)
