@@ -28,6 +28,7 @@ from camera_registry.camera.model import Camera, CameraStatus
 from camera_registry.camera.query import iter_cameras
 from camera_registry.clock import utcnow
 from camera_registry.db.types import UtcDateTime
+from camera_registry.errors import FieldProblem, InvalidInput
 from config.settings import HealthSettings
 from ingest.events.model import CoverageInterval, CoverageKind
 from ingest.health.model import CameraHealth, HealthInterval
@@ -262,6 +263,12 @@ def availability(
     check_span(start, end, max_days=max_days)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     now = now or utcnow()
+    # The future has no state yet: a window reaching past now is measured up to now (the
+    # report's end says so), or "today" at noon would be half unknown.
+    if start >= now:
+        message = "the window starts in the future; availability is known only up to now"
+        raise InvalidInput(message, problems=[FieldProblem("from", message)])
+    end = min(end, now)
     query = CameraFilter(codes=list(codes), ward=ward, status=list(status))
     cameras = sorted(
         (m.camera for m in iter_cameras(session, query=query, actor=actor)), key=lambda c: c.code

@@ -115,3 +115,26 @@ def test_report_window_is_checked(session: Session) -> None:
             end=NOW,
             now=NOW,
         )
+
+
+def test_a_window_reaching_past_now_is_measured_up_to_now(session: Session) -> None:
+    cam = make_camera(session, code="CAM")
+    make_timeline(session, cam, at(0), [(ON, -1)])
+    make_health(session, cam, state=ON, since=at(0), checked_at=NOW - timedelta(minutes=1))
+    # "Today" asked at noon: the afternoon has no state yet and is not counted as unknown.
+    report = availability(
+        session, actor=ACTOR, health=HEALTH, start=at(0), end=NOW + timedelta(hours=5), now=NOW
+    )
+    assert report.end == NOW
+    assert report.window_s == 100 * 60.0
+    assert report.cameras[0].share[ON] == 1.0
+    assert report.cameras[0].seconds[HealthState.UNKNOWN] == 0
+    with pytest.raises(InvalidInput, match="starts in the future"):
+        availability(
+            session,
+            actor=ACTOR,
+            health=HEALTH,
+            start=NOW + timedelta(hours=1),
+            end=NOW + timedelta(hours=2),
+            now=NOW,
+        )
