@@ -64,6 +64,7 @@ WardOpt = Annotated[
     str | None, typer.Option("--ward", help="Only cameras of this ward (ward code).")
 ]
 NameArg = Annotated[str, typer.Argument(help="Subscription name.")]
+RefArg = Annotated[str, typer.Argument(help="Subscription name (or its id, as listed).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -179,7 +180,7 @@ def list_command(json_out: JsonOpt = False) -> None:
 
 
 @webhooks_app.command("show")
-def show_command(name: NameArg, json_out: JsonOpt = False) -> None:
+def show_command(name: RefArg, json_out: JsonOpt = False) -> None:
     """Show one subscription (never its secret)."""
     with _runtime() as runtime, runtime.unit() as session:
         hook = subscription_read(get_subscription(session, ref=name))
@@ -188,7 +189,7 @@ def show_command(name: NameArg, json_out: JsonOpt = False) -> None:
 
 @webhooks_app.command("update")
 def update_command(
-    name: NameArg,
+    name: RefArg,
     url: Annotated[str | None, typer.Option("--url", help="New URL.")] = None,
     kind: KindOpt = None,
     ward: WardOpt = None,
@@ -228,7 +229,7 @@ def update_command(
 
 
 @webhooks_app.command("remove")
-def remove_command(name: NameArg, json_out: JsonOpt = False) -> None:
+def remove_command(name: RefArg, json_out: JsonOpt = False) -> None:
     """Remove a subscription and its secret; its deliveries stay in the log."""
     with _runtime() as runtime, runtime.unit() as session:
         gone = remove_subscription(session, ref=name, actor=cli_actor())
@@ -239,7 +240,7 @@ def remove_command(name: NameArg, json_out: JsonOpt = False) -> None:
 
 
 @webhooks_app.command("test")
-def ping_command(name: NameArg, json_out: JsonOpt = False) -> None:
+def ping_command(name: RefArg, json_out: JsonOpt = False) -> None:
     """Send a signed `ping` to the subscription's URL now; exit 1 when it was not accepted."""
     with _runtime() as runtime:
         with runtime.unit() as session:
@@ -269,7 +270,7 @@ def deliveries_command(
     ] = None,
     camera: Annotated[str | None, typer.Option("--camera", help="Camera code.")] = None,
     subscription: Annotated[
-        str | None, typer.Option("--subscription", help="Subscription name.")
+        str | None, typer.Option("--subscription", help="Subscription name (or its id, as listed).")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="At most.")] = 50,
     json_out: JsonOpt = False,

@@ -115,11 +115,15 @@ def _snapshot(row: WebhookSubscription) -> dict[str, Any]:
 
 
 def get_subscription(session: Session, *, ref: int | str) -> WebhookSubscription:
-    """Return the subscription with this id (int) or name (str)."""
+    """Return the subscription with this id (int) or name (str; else its id, as listed)."""
     if isinstance(ref, int):
         row = session.get(WebhookSubscription, ref)
     else:
         row = session.scalar(select(WebhookSubscription).where(WebhookSubscription.name == ref))
+        # The listing shows ids beside names: `webhooks test 1` means that one when no
+        # subscription is named "1".
+        if row is None and ref.isdecimal():
+            row = session.get(WebhookSubscription, int(ref))
     if row is None:
         raise SubscriptionNotFound(
             f"no webhook subscription {ref!r}; `camreg health webhooks list` shows them"

@@ -125,6 +125,31 @@ def test_unknown_ward_and_duplicate_name(
             create_subscription(session, data=data, actor=cli_actor(), cipher=cipher)
 
 
+def test_a_subscription_is_found_by_name_or_by_the_id_the_listing_shows(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    cipher = alert_cipher(settings)
+    with unit_of_work(session_factory) as session:
+        duty = create_subscription(
+            session,
+            data=WebhookCreate(name="duty", url="https://a.invalid/"),
+            actor=cli_actor(),
+            cipher=cipher,
+        )
+        assert get_subscription(session, ref="duty").id == duty.id
+        assert get_subscription(session, ref=str(duty.id)).name == "duty"
+        # A name that looks like an id wins: names are what the commands document.
+        numbered = create_subscription(
+            session,
+            data=WebhookCreate(name=str(duty.id), url="https://b.invalid/"),
+            actor=cli_actor(),
+            cipher=cipher,
+        )
+        assert get_subscription(session, ref=str(duty.id)).id == numbered.id
+        with pytest.raises(NotFound, match="webhooks list"):
+            get_subscription(session, ref="999999")
+
+
 def test_update_rotates_and_replaces_the_secret(
     session_factory: sessionmaker[Session], settings: Settings
 ) -> None:
