@@ -132,6 +132,11 @@ def _when(value: datetime | None, zone: tzinfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S%z") if value else ""
 
 
+def _when_minute(value: datetime | None, zone: tzinfo) -> str:
+    # Date and "HH:MM+0700" wrap onto two lines of a narrow column without losing the offset.
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M%z") if value else ""
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -173,16 +178,16 @@ def status_command(
         return
     table = Table(title=f"Camera health at {_when(listing.at, zone)}")
     for column in ("camera", "state", "reasons", "since", "for", "last check", "latency ms"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # never cut a time's offset
     for item in listing.items:
         style = _STYLE[item.state.value]
         table.add_row(
             item.camera,
             f"[{style}]{item.state.value}[/]",
             ", ".join(r.value for r in item.reasons),
-            _when(item.since, zone),
+            _when_minute(item.since, zone),
             _duration(item.duration_s),
-            _when(item.last_check_at, zone),
+            _when_minute(item.last_check_at, zone),
             "" if item.latency_ms is None else f"{item.latency_ms:.0f}",
         )
     stdout.print(table)
@@ -206,9 +211,9 @@ def _report_table(report: AvailabilityReport, zone: tzinfo) -> None:
     title = f"Availability {_when(report.start, zone)} → {_when(report.end, zone)}"
     table = Table(title=title)
     for column in ("", "cameras", *(s.value for s in HealthState)):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # never cut a time's offset
     for column in ("incidents", "longest outage", "recorded"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # never cut a time's offset
     for cam in report.cameras:
         table.add_row(*_share_row(cam.camera, cam))
     table.add_section()
@@ -222,7 +227,7 @@ def _report_table(report: AvailabilityReport, zone: tzinfo) -> None:
 def _intervals_table(timelines: CameraTimelines, zone: tzinfo) -> None:
     table = Table(title="States over the window")
     for column in ("camera", "state", "reasons", "from", "to", "for"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # never cut a time's offset
     for timeline in timelines.cameras:
         for iv in timeline.intervals:
             style = _STYLE[iv.state.value]
@@ -321,7 +326,7 @@ def history_command(
         return
     table = Table(title=f"Checks of {code}, newest first")
     for column in ("id", "checked", "tier", "state", "reasons", "latency ms", "message"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # never cut a time's offset
     for check in page.items:
         style = _STYLE[check.state.value]
         table.add_row(

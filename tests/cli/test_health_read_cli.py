@@ -92,6 +92,11 @@ def test_status_json_problems_first_with_offsets(cli: CliRunner, seeded: int) ->
     assert "BAD" in out
     assert "offline" in out
     assert "│ OK " not in out
+    # On an 80-column terminal the times keep their offset (title, since, last check).
+    wide = CliRunner(env={**cli.env, "COLUMNS": "80"})
+    narrow = wide.invoke(app, ["health", "status"]).stdout
+    assert "…" not in narrow
+    assert narrow.count("+0700") == 1 + 2 * 2
 
 
 def test_report_json_and_table(
