@@ -175,6 +175,9 @@ def test_camera_page_links_to_its_health_and_english_labels(
     web.page.wait_for_selector("#health-map[data-ready='true']")
     expect(web.page.locator("a.nav-link[data-nav='health']")).to_have_text("Camera health")
     expect(web.page.locator(".health-card[data-camera='VT-0001']")).to_contain_text("Offline")
+    expect(web.page.locator(".health-card[data-camera='VT-0001'] #health-day")).to_contain_text(
+        "; 1 incident;"
+    )
     expect(web.page.locator(".health-problem").first).to_contain_text("wrong user name or password")
 
 

@@ -375,6 +375,7 @@ export default {
   'health.reason.wrong_fps': 'wrong frame rate',
   'health.footage': 'Recorded footage (same window)',
   'health.day_summary': 'Online {online}, degraded {degraded}, offline {offline}; {incidents} incidents; footage recorded {recorded}.',
+  'health.day_summary_one': 'Online {online}, degraded {degraded}, offline {offline}; 1 incident; footage recorded {recorded}.',
   'health.share': '{state} {pct} %',
   'health.state_lower.online': 'online',
   'health.state_lower.degraded': 'degraded',

@@ -248,6 +248,7 @@ export async function healthView(section, { query }) {
         degraded: pct(row.share.degraded),
         recorded: pct(row.recorded_share),
         incidents: row.incidents,
+        count: row.incidents, // "1 incident" in English
       }),
     );
   }
