@@ -6,7 +6,6 @@ Thresholds are measured at the analysis width (320 px) and tuned on the clips in
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ import numpy as np
 from camera_registry.crypto import StreamCredentials
 from ingest.frames import Image
 from ingest.health.grab import Grab, GrabFailed, grab_frames
-from ingest.health.reachability import probe_reachability
+from ingest.health.reachability import probe_blocking
 from ingest.health.results import CheckResult, ProbeTarget
 from ingest.health.view_compare import compare, load_reference
 from ingest.health.vocabulary import CheckTier, Reason, ordered
@@ -204,14 +203,13 @@ def check_picture(
 ) -> CheckResult:
     """Grab `seconds` of the main stream and judge it (blocking; bounded by `timeout_s`).
 
-    Runs its own event loop for the RTSP handshake: call it from a worker thread, not from a
-    coroutine (use `asyncio.to_thread`).
+    It blocks for seconds: from a coroutine, call it through `asyncio.to_thread`.
     """
     checked_at = datetime.now(UTC)
     started = time.monotonic()
     # The RTSP handshake first: it tells a network, password or server fault apart exactly,
     # which PyAV's errors do not.
-    reach = asyncio.run(probe_reachability(target, timeout_s=min(timeout_s, 5.0)))
+    reach = probe_blocking(target, timeout_s=min(timeout_s, 5.0))
     if reach.reasons:
         return _result(
             target, checked_at, reasons=reach.reasons, details=reach.details, message=reach.message

@@ -11,11 +11,11 @@ import errno
 import logging
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from ingest.health.results import CheckResult, ProbeTarget
@@ -30,6 +30,7 @@ _RESOLVER_THREADS = 64
 USER_AGENT = "camreg-health/1"
 MAX_BODY_BYTES = 1 << 20  # an SDP is a few hundred bytes; more is not a camera
 # Ports of schemes that are only TCP-connected (MJPEG over HTTP, RTSP over TLS).
+_T = TypeVar("_T")
 _TCP_ONLY_PORTS = {"http": 80, "https": 443, "rtsps": 322}
 _NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
 
@@ -392,4 +393,23 @@ def run_reachability_sweep(
         )
         return await sweep_reachability(targets, timeout_s=timeout_s, concurrency=concurrency)
 
-    return asyncio.run(sweep())
+    return run_blocking(sweep)
+
+
+def probe_blocking(target: ProbeTarget, *, timeout_s: float) -> CheckResult:
+    """Probe one camera from synchronous code."""
+    return run_blocking(lambda: probe_reachability(target, timeout_s=timeout_s))
+
+
+def run_blocking(make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Run a coroutine to completion from synchronous code, on an event loop of its own.
+
+    A thread that already runs a loop (an async framework, a browser driver) cannot start
+    another one, so there the coroutine runs on a short-lived helper thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="camreg-probe") as helper:
+        return helper.submit(lambda: asyncio.run(make())).result()

@@ -7,6 +7,7 @@ import asyncio
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,7 @@ import pytest
 from ingest.health.reachability import (
     never_resolves,
     probe_reachability,
+    run_blocking,
     run_reachability_sweep,
     sweep_reachability,
 )
@@ -33,7 +35,7 @@ from tests.support.rtsp_responder import (
 
 
 def probe(probe_target: ProbeTarget, timeout_s: float = 5.0) -> CheckResult:
-    return asyncio.run(probe_reachability(probe_target, timeout_s=timeout_s))
+    return run_blocking(lambda: probe_reachability(probe_target, timeout_s=timeout_s))
 
 
 def assert_no_secret(result: CheckResult) -> None:
@@ -235,7 +237,7 @@ def test_sweep_keeps_to_its_concurrency() -> None:
     with BlackHoleServer() as hole:
         targets = [target(hole.url(), code=f"D{i}", camera_id=i) for i in range(3)]
         started = time.monotonic()
-        results = asyncio.run(sweep_reachability(targets, timeout_s=0.5, concurrency=1))
+        results = run_blocking(lambda: sweep_reachability(targets, timeout_s=0.5, concurrency=1))
         elapsed = time.monotonic() - started
     assert all(r.reasons == (Reason.TIMEOUT,) for r in results)
     assert elapsed >= 3 * 0.5  # one at a time
@@ -269,3 +271,16 @@ def test_camera_that_closes_without_answering_is_a_server_error() -> None:
         thread.join(5)
     assert result.reasons == (Reason.SERVER_ERROR,)
     assert result.message == "the camera closed the connection (OPTIONS)"
+
+
+def test_a_blocking_sweep_works_from_a_thread_that_runs_an_event_loop() -> None:
+    async def inside_a_loop() -> list[CheckResult]:
+        # A caller under an async framework (or a browser driver) already runs a loop here.
+        return run_reachability_sweep(
+            [target("rtsp://cam-1.vt.invalid/live")], timeout_s=1.0, concurrency=1
+        )
+
+    # On a thread of its own: the test process may itself run a loop here (the browser tests').
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        (result,) = thread.submit(asyncio.run, inside_a_loop()).result()
+    assert result.reasons == (Reason.UNREACHABLE,)
