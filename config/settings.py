@@ -186,6 +186,12 @@ class HealthSettings(BaseModel):
     mqtt_topic_prefix: str = Field(
         "camreg/cameras", description="States go to <prefix>/<camera code>/state (retained)."
     )
+    history_days: int = Field(
+        30, ge=1, le=3650, description="Check results (health_checks rows) older than this go."
+    )
+    snapshot_days: int = Field(
+        30, ge=1, le=3650, description="Picture-check snapshot files older than this go."
+    )
 
 
 class Settings(BaseSettings):

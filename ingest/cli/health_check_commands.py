@@ -21,8 +21,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from camera_registry.clock import utcnow
 from camera_registry.errors import CamregError
 from config import load_settings
+from ingest.health.retention import prune_history
 from ingest.health.service import HealthContext, check_now
 from ingest.health.vocabulary import CheckTier
 from ingest.runtime import IngestRuntime
@@ -45,6 +47,7 @@ class TierChoice(StrEnum):
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `camreg health` group."""
     app.command("check")(check_command)
+    app.command("prune")(prune_command)
 
 
 def _fail(message: str) -> NoReturn:
@@ -145,3 +148,24 @@ def _table(rows: list[dict[str, Any]]) -> None:
             row["stored_state"] or "",
         )
     stdout.print(table)
+
+
+def prune_command(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what was removed as one JSON document.")
+    ] = False,
+) -> None:
+    """Delete check history older than history_days and snapshots older than snapshot_days."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    with _runtime() as runtime:
+        summary = prune_history(runtime.session_factory, runtime.settings, utcnow())
+    if as_json:
+        sys.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False) + "\n")
+        return
+    stdout.print(
+        f"{summary.rows_deleted} check row(s) older than {summary.history_before:%Y-%m-%d %H:%M}"
+        f" UTC deleted; {summary.snapshots_cleared} older snapshot(s) dropped from kept rows;"
+        f" {summary.files_removed} snapshot file(s) removed",
+        highlight=False,
+    )

@@ -24,6 +24,7 @@ from camera_registry.db.unit_of_work import unit_of_work
 from ingest.health.dispatch import dispatch_due
 from ingest.health.live_report import REPORT_S, LiveReporter, LiveStatus
 from ingest.health.outbox import enqueue_down_long
+from ingest.health.retention import PruneSummary, prune_history
 from ingest.health.schedule import Claim, claim_due, ensure_health_rows
 from ingest.health.service import HealthContext, picture_pool, reachability_round, store
 from ingest.health.store import Stored
@@ -111,6 +112,12 @@ def alerts_tick(jobs: HealthJobs) -> None:
     dispatch_due(ctx.session_factory, ctx.settings, ctx.clock())
 
 
+def prune_tick(jobs: HealthJobs) -> PruneSummary:
+    """Delete check history and snapshots older than the retention settings."""
+    ctx = jobs.ctx
+    return prune_history(ctx.session_factory, ctx.settings, ctx.clock())
+
+
 @dataclass(frozen=True)
 class Ticks:
     """How often each job runs, in seconds (checks themselves are as due in the database)."""
@@ -119,6 +126,7 @@ class Ticks:
     picture_s: float = 5.0
     live_s: float = 5.0
     alerts_s: float = 5.0
+    prune_s: float = 3600.0  # retention is by days: hourly keeps each batch run short
 
 
 class HealthScheduler:
@@ -136,6 +144,7 @@ class HealthScheduler:
             (reachability_tick, self.ticks.reachability_s),
             (picture_tick, self.ticks.picture_s),
             (alerts_tick, self.ticks.alerts_s),
+            (prune_tick, self.ticks.prune_s),
         ]
         if jobs.live is not None:
             plan.append((live_tick, self.ticks.live_s))
