@@ -255,3 +255,26 @@ def test_the_scheduler_prunes(
 def test_retention_must_keep_at_least_a_day(field: str) -> None:
     with pytest.raises(ValidationError, match=field):
         HealthSettings.model_validate({field: 0})
+
+
+def test_files_of_rows_just_past_the_limits_go_with_their_rows(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # Within the day of margin the leftover sweep keeps: only the rows' own paths remove these.
+    cam = _camera(session_factory)
+    settings = _settings(tmp_path, history_days=30, snapshot_days=30)
+    _, deleted = _check(session_factory, tmp_path, cam, timedelta(days=30, hours=1))
+    settings_short = _settings(tmp_path, history_days=30, snapshot_days=7)
+    kept_id, cleared = _check(session_factory, tmp_path, cam, timedelta(days=7, hours=1))
+
+    first = prune_history(session_factory, settings, NOW)
+    second = prune_history(session_factory, settings_short, NOW)
+
+    assert (first.rows_deleted, first.files_removed) == (1, 1)
+    assert (second.snapshots_cleared, second.files_removed) == (1, 1)
+    assert deleted is not None
+    assert cleared is not None
+    assert not deleted.exists()
+    assert not cleared.exists()
+    with unit_of_work(session_factory) as s:
+        assert list(s.scalars(select(HealthCheck.id))) == [kept_id]
