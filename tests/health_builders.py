@@ -15,6 +15,13 @@ from camera_registry.camera.model import Camera
 from ingest.events.model import CoverageInterval, CoverageKind
 from ingest.health.model import CameraHealth, HealthCheck, HealthInterval
 from ingest.health.vocabulary import CheckTier, HealthState, Reason, state_of
+from tests.builders import make_camera
+
+
+def make_watched_camera(session: Session, **overrides: Any) -> Camera:
+    """Create an active camera (health listings and reports show installed cameras by default)."""
+    overrides.setdefault("status", "active")
+    return make_camera(session, **overrides)
 
 
 def jpeg(color: tuple[int, int, int] = (40, 120, 200), size: tuple[int, int] = (64, 48)) -> bytes:

@@ -41,7 +41,7 @@ from ingest.health.schema import (
     WardAvailability,
 )
 from ingest.health.timeline import Known, effective_end, known_until, unknown_after
-from ingest.health.vocabulary import HealthState
+from ingest.health.vocabulary import MONITORED_STATUSES, HealthState
 
 # A year and a bit: monthly and yearly reports in one request.
 MAX_REPORT_DAYS = 400
@@ -270,9 +270,13 @@ def availability(
         raise InvalidInput(message, problems=[FieldProblem("from", message)])
     end = min(end, now)
     query = CameraFilter(codes=list(codes), ward=ward, status=list(status))
-    cameras = sorted(
-        (m.camera for m in iter_cameras(session, query=query, actor=actor)), key=lambda c: c.code
-    )
+    found = [m.camera for m in iter_cameras(session, query=query, actor=actor)]
+    if not status and not codes:
+        # Cameras not watched now (planned, decommissioned) count only where they have a state
+        # history in the window: a camera retired last year must not read as "unknown" today.
+        with_history = _with_intervals(session, [c.id for c in found], start=start, end=end)
+        found = [c for c in found if c.status in MONITORED_STATUSES or c.id in with_history]
+    cameras = sorted(found, key=lambda c: c.code)
     tallies = _tallies(session, cameras, start=start, end=end, now=now, health=health)
     window_s = (end - start).total_seconds()
     layer = AreaLayer.load(session, now.date())
@@ -315,3 +319,25 @@ def availability(
         wards=ward_rows,
         cameras=per_camera,
     )
+
+
+def _with_intervals(
+    session: Session, camera_ids: Sequence[int], *, start: datetime, end: datetime
+) -> set[int]:
+    """Return which of these cameras have a state interval overlapping [start, end)."""
+    found: set[int] = set()
+    for first in range(0, len(camera_ids), 1000):
+        chunk = list(camera_ids[first : first + 1000])
+        found.update(
+            session.scalars(
+                select(HealthInterval.camera_id)
+                .where(
+                    HealthInterval.camera_id.in_(chunk),
+                    HealthInterval.start < end,
+                    or_(HealthInterval.end.is_(None), HealthInterval.end > start),
+                    HealthInterval.state != HealthState.UNKNOWN,
+                )
+                .distinct()
+            )
+        )
+    return found

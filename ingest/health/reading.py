@@ -51,7 +51,7 @@ from ingest.health.timeline import (
     reasons_of,
     unknown_after,
 )
-from ingest.health.vocabulary import CheckTier, HealthState, Reason
+from ingest.health.vocabulary import MONITORED_STATUSES, CheckTier, HealthState, Reason
 
 # Longest window of one camera's intervals or checks a single request may ask for.
 MAX_TIMELINE_DAYS = 400
@@ -172,7 +172,8 @@ def list_states(
     """Return the current state of every camera in scope matching the filters (audited)."""
     require_health(actor, Permission.HEALTH_READ, "read camera health")
     now = now or utcnow()
-    query = CameraFilter(codes=list(codes), ward=ward, status=list(status))
+    watched = list(status) or ([] if codes else list(MONITORED_STATUSES))
+    query = CameraFilter(codes=list(codes), ward=ward, status=watched)
     cameras = [m.camera for m in iter_cameras(session, query=query, actor=actor)]
     rows = health_rows(session, [c.id for c in cameras])
     layer = AreaLayer.load(session, now.date())

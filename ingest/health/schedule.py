@@ -18,13 +18,13 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from camera_registry.camera.model import Camera, CameraStatus
+from camera_registry.camera.model import Camera
 from config.settings import HealthSettings
 from ingest.health.model import CameraHealth, HealthInterval
-from ingest.health.vocabulary import CheckTier, HealthState
+from ingest.health.vocabulary import MONITORED_STATUSES, CheckTier, HealthState
 
 # Cameras whose health is checked: those expected to work and that have a stream.
-CHECKED_STATUSES = (CameraStatus.ACTIVE, CameraStatus.MAINTENANCE)
+CHECKED_STATUSES = MONITORED_STATUSES
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # The golden ratio's fraction: consecutive ids land far apart on the period (low discrepancy).
 _PHI = (math.sqrt(5.0) - 1.0) / 2.0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from camera_registry.camera.model import CameraStatus
+
 
 class HealthState(StrEnum):
     """How well a camera works."""
@@ -38,6 +40,11 @@ REACHABILITY_REASONS = frozenset(
     {Reason.UNREACHABLE, Reason.TIMEOUT, Reason.AUTH_FAILED, Reason.SERVER_ERROR}
 )
 PICTURE_REASONS = frozenset(set(Reason) - REACHABILITY_REASONS)
+
+
+# Cameras whose health is watched: installed ones. Planned and decommissioned cameras are never
+# checked, so listings and reports leave them out unless asked for by code or status.
+MONITORED_STATUSES = (CameraStatus.ACTIVE, CameraStatus.MAINTENANCE)
 
 
 class CheckTier(StrEnum):

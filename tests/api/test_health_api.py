@@ -19,8 +19,14 @@ from camera_registry.db.unit_of_work import unit_of_work
 from config import Settings
 from ingest.health.vocabulary import CheckTier, HealthState, Reason
 from tests.api.conftest import Headers
-from tests.builders import make_camera
-from tests.health_builders import jpeg, make_check, make_health, make_recorded, make_timeline
+from tests.health_builders import (
+    jpeg,
+    make_check,
+    make_health,
+    make_recorded,
+    make_timeline,
+    make_watched_camera,
+)
 
 API = "/api/v1"
 CASE = "HS-2026-0099"
@@ -40,9 +46,9 @@ def seeded(
     """OK (online), BAD (offline for an hour, a snapshot), NEW (never checked), ward 26506/26526."""
     now = utcnow()
     with unit_of_work(session_factory) as session:
-        ok = make_camera(session, ctx=write_context, code="OK", ward_code="26506")
-        bad = make_camera(session, ctx=write_context, code="BAD", ward_code="26526")
-        make_camera(session, ctx=write_context, code="NEW", ward_code="26526")
+        ok = make_watched_camera(session, ctx=write_context, code="OK", ward_code="26506")
+        bad = make_watched_camera(session, ctx=write_context, code="BAD", ward_code="26526")
+        make_watched_camera(session, ctx=write_context, code="NEW", ward_code="26526")
         make_health(
             session,
             ok,

@@ -16,8 +16,14 @@ from camera_registry.audit.model import AuditEntry
 from camera_registry.clock import utcnow
 from camera_registry.db.unit_of_work import unit_of_work
 from ingest.health.vocabulary import CheckTier, HealthState, Reason
-from tests.builders import make_camera
-from tests.health_builders import jpeg, make_check, make_health, make_recorded, make_timeline
+from tests.health_builders import (
+    jpeg,
+    make_check,
+    make_health,
+    make_recorded,
+    make_timeline,
+    make_watched_camera,
+)
 
 
 @pytest.fixture
@@ -33,8 +39,8 @@ def seeded(session_factory: sessionmaker[Session], tmp_path: Path) -> int:
     """OK online, BAD offline for an hour with a snapshot; returns the picture check id."""
     now = utcnow()
     with unit_of_work(session_factory) as session:
-        ok = make_camera(session, code="OK", ward_code="26506")
-        bad = make_camera(session, code="BAD", ward_code="26526")
+        ok = make_watched_camera(session, code="OK", ward_code="26506")
+        bad = make_watched_camera(session, code="BAD", ward_code="26526")
         make_health(
             session,
             ok,

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from camera_registry.account.role import Role
 from camera_registry.actor import Actor
 from camera_registry.audit.model import AuditEntry
+from camera_registry.camera.model import CameraStatus
 from camera_registry.errors import InvalidInput
 from config.settings import HealthSettings
 from ingest.health.availability import availability
 from ingest.health.vocabulary import HealthState
-from tests.builders import make_camera
-from tests.health_builders import make_health, make_recorded, make_timeline
+from tests.health_builders import make_health, make_recorded, make_timeline, make_watched_camera
 
 NOW = datetime(2026, 3, 12, 14, 0, tzinfo=UTC)
 HEALTH = HealthSettings()  # unknown 6 minutes after the last check
@@ -30,7 +30,7 @@ def at(minutes: float) -> datetime:
 
 
 def test_one_camera_state_seconds_incidents_outage_and_footage(session: Session) -> None:
-    cam = make_camera(session, code="CAM", ward_code="26506")
+    cam = make_watched_camera(session, code="CAM", ward_code="26506")
     # Starts before the window: online -20..10, offline 10..20, degraded 20..25 (same incident),
     # offline 25..40, online 40..60, degraded 60..70, online 70.. still going (fresh checks).
     make_timeline(
@@ -59,7 +59,7 @@ def test_one_camera_state_seconds_incidents_outage_and_footage(session: Session)
 
 
 def test_stopped_checks_end_the_open_state_and_the_rest_is_unknown(session: Session) -> None:
-    cam = make_camera(session, code="CAM")
+    cam = make_watched_camera(session, code="CAM")
     make_timeline(session, cam, at(10), [(OFF, -1)])
     # Last check at 50: offline known until 56, then unknown. Before 10 nothing is known.
     make_health(session, cam, state=OFF, since=at(10), checked_at=at(50))
@@ -72,10 +72,10 @@ def test_stopped_checks_end_the_open_state_and_the_rest_is_unknown(session: Sess
 
 
 def test_wards_and_city_add_up(session: Session) -> None:
-    a = make_camera(session, code="A", ward_code="26506")
-    b = make_camera(session, code="B", ward_code="26506")
-    c = make_camera(session, code="C", ward_code="26526")
-    make_camera(session, code="D")  # no ward, never checked: all unknown
+    a = make_watched_camera(session, code="A", ward_code="26506")
+    b = make_watched_camera(session, code="B", ward_code="26506")
+    c = make_watched_camera(session, code="C", ward_code="26526")
+    make_watched_camera(session, code="D")  # no ward, never checked: all unknown
     for cam, steps in ((a, [(ON, 100)]), (b, [(ON, 50), (OFF, 50)]), (c, [(DEG, 100)])):
         make_timeline(session, cam, at(0), steps)
     report = availability(session, actor=ACTOR, health=HEALTH, start=at(0), end=NOW, now=NOW)
@@ -118,7 +118,7 @@ def test_report_window_is_checked(session: Session) -> None:
 
 
 def test_a_window_reaching_past_now_is_measured_up_to_now(session: Session) -> None:
-    cam = make_camera(session, code="CAM")
+    cam = make_watched_camera(session, code="CAM")
     make_timeline(session, cam, at(0), [(ON, -1)])
     make_health(session, cam, state=ON, since=at(0), checked_at=NOW - timedelta(minutes=1))
     # "Today" asked at noon: the afternoon has no state yet and is not counted as unknown.
@@ -138,3 +138,17 @@ def test_a_window_reaching_past_now_is_measured_up_to_now(session: Session) -> N
             end=NOW + timedelta(hours=2),
             now=NOW,
         )
+
+
+def test_retired_cameras_count_only_where_they_have_history(session: Session) -> None:
+    watched = make_watched_camera(session, code="A")
+    retired_lately = make_watched_camera(session, code="R")
+    make_watched_camera(session, code="OLD", status="decommissioned")
+    for cam in (watched, retired_lately):
+        make_timeline(session, cam, at(0), [(ON, 100)])
+    retired_lately.status = CameraStatus.DECOMMISSIONED
+    session.flush()
+    report = availability(session, actor=ACTOR, health=HEALTH, start=at(0), end=NOW, now=NOW)
+    # R worked in the window before it was retired; OLD was never watched in it.
+    assert [r.camera for r in report.cameras] == ["A", "R"]
+    assert report.city.seconds[HealthState.UNKNOWN] == 0.0

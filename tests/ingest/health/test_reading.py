@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from camera_registry.account.role import Role
 from camera_registry.actor import Actor, Scope
 from camera_registry.audit.model import AuditEntry
+from camera_registry.camera.model import CameraStatus
 from camera_registry.errors import InvalidInput, NotFound, PermissionDenied
 from config.settings import HealthSettings
 from ingest.health.reading import (
@@ -23,8 +24,14 @@ from ingest.health.reading import (
     stored_file,
 )
 from ingest.health.vocabulary import CheckTier, HealthState, Reason
-from tests.builders import make_camera
-from tests.health_builders import jpeg, make_check, make_health, make_interval, make_timeline
+from tests.health_builders import (
+    jpeg,
+    make_check,
+    make_health,
+    make_interval,
+    make_timeline,
+    make_watched_camera,
+)
 
 NOW = datetime(2026, 3, 12, 14, 0, tzinfo=UTC)
 HEALTH = HealthSettings()  # checks every 2 min; unknown after 3 missed = 6 min
@@ -37,12 +44,12 @@ def ago(minutes: float) -> datetime:
 
 
 def test_states_problems_first_longest_first_with_counts(session: Session) -> None:
-    fine = make_camera(session, code="A-FINE")
-    short = make_camera(session, code="B-SHORT")
-    long = make_camera(session, code="C-LONG")
-    stale = make_camera(session, code="D-STALE")
-    make_camera(session, code="E-NEVER")
-    live = make_camera(session, code="F-LIVE")
+    fine = make_watched_camera(session, code="A-FINE")
+    short = make_watched_camera(session, code="B-SHORT")
+    long = make_watched_camera(session, code="C-LONG")
+    stale = make_watched_camera(session, code="D-STALE")
+    make_watched_camera(session, code="E-NEVER")
+    live = make_watched_camera(session, code="F-LIVE")
     make_health(session, fine, state=HealthState.ONLINE, since=ago(600), checked_at=ago(1))
     make_health(
         session,
@@ -109,8 +116,8 @@ def test_states_problems_first_longest_first_with_counts(session: Session) -> No
 
 
 def test_state_and_reason_filters_and_scope(session: Session) -> None:
-    a = make_camera(session, code="A", ward_code="26506")
-    b = make_camera(session, code="B", ward_code="26526")
+    a = make_watched_camera(session, code="A", ward_code="26506")
+    b = make_watched_camera(session, code="B", ward_code="26526")
     make_health(
         session,
         a,
@@ -148,8 +155,8 @@ def test_reading_health_needs_the_permission(session: Session) -> None:
 
 
 def test_checks_newest_first_paged_and_filtered(session: Session) -> None:
-    cam = make_camera(session, code="CAM")
-    other = make_camera(session, code="OTHER")
+    cam = make_watched_camera(session, code="CAM")
+    other = make_watched_camera(session, code="OTHER")
     for minute in range(10):
         make_check(
             session, cam, at=ago(minute * 2), reasons=[Reason.TIMEOUT] if minute == 3 else []
@@ -181,7 +188,7 @@ def test_checks_newest_first_paged_and_filtered(session: Session) -> None:
 
 
 def test_intervals_clip_fill_unknown_and_end_open_state_at_last_check(session: Session) -> None:
-    cam = make_camera(session, code="CAM")
+    cam = make_watched_camera(session, code="CAM")
     start = ago(120)
     # online 30 min, then nothing known for 10 min, offline 20 min, then degraded still going.
     make_interval(session, cam, HealthState.ONLINE, ago(150), ago(90))
@@ -206,7 +213,7 @@ def test_intervals_clip_fill_unknown_and_end_open_state_at_last_check(session: S
 
 
 def test_open_interval_of_a_fresh_camera_runs_to_now(session: Session) -> None:
-    cam = make_camera(session, code="CAM")
+    cam = make_watched_camera(session, code="CAM")
     make_timeline(session, cam, ago(30), [(HealthState.OFFLINE, 10), (HealthState.ONLINE, -1)])
     make_health(session, cam, state=HealthState.ONLINE, since=ago(20), checked_at=ago(1))
     detail = camera_detail(session, code="CAM", actor=INVESTIGATOR, health=HEALTH, now=NOW)
@@ -222,7 +229,7 @@ def test_open_interval_of_a_fresh_camera_runs_to_now(session: Session) -> None:
 
 
 def test_interval_window_is_checked(session: Session) -> None:
-    make_camera(session, code="CAM")
+    make_watched_camera(session, code="CAM")
     with pytest.raises(InvalidInput, match="after its start"):
         camera_intervals(
             session, code="CAM", actor=INVESTIGATOR, health=HEALTH, start=NOW, end=ago(5)
@@ -248,7 +255,7 @@ def test_interval_window_is_checked(session: Session) -> None:
 
 
 def test_snapshot_is_served_from_the_data_folder_only(session: Session, tmp_path: Path) -> None:
-    cam = make_camera(session, code="CAM")
+    cam = make_watched_camera(session, code="CAM")
     picture = make_check(
         session, cam, at=ago(3), tier=CheckTier.PICTURE, snapshot=jpeg(), data_dir=tmp_path
     )
@@ -265,3 +272,21 @@ def test_snapshot_is_served_from_the_data_folder_only(session: Session, tmp_path
     outsider = Actor(name="k", role=Role.INTEGRATION, scope=Scope(camera_codes=frozenset({"X"})))
     with pytest.raises(NotFound, match="no check"):
         snapshot_file(session, check_id=picture.id, actor=outsider, data_dir=tmp_path)
+
+
+def test_listings_show_installed_cameras_unless_asked_for_others(session: Session) -> None:
+    make_watched_camera(session, code="ACTIVE")
+    make_watched_camera(session, code="REPAIR", status="maintenance")
+    make_watched_camera(session, code="PLANNED", status="planned")
+    make_watched_camera(session, code="GONE", status="decommissioned")
+    listing = list_states(session, actor=INVESTIGATOR, health=HEALTH, now=NOW)
+    # Planned and retired cameras are never checked: listed by default they would read
+    # "unknown" forever and swell the problems list.
+    assert sorted(i.camera for i in listing.items) == ["ACTIVE", "REPAIR"]
+    assert sum(listing.counts.values()) == 2
+    by_code = list_states(session, actor=INVESTIGATOR, health=HEALTH, now=NOW, codes=["GONE"])
+    assert [i.camera for i in by_code.items] == ["GONE"]
+    by_status = list_states(
+        session, actor=INVESTIGATOR, health=HEALTH, now=NOW, status=[CameraStatus.PLANNED]
+    )
+    assert [i.camera for i in by_status.items] == ["PLANNED"]
