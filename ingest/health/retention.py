@@ -73,12 +73,16 @@ def _remove_files(data_dir: Path, relatives: Sequence[str | None]) -> int:
     return removed
 
 
+Batch = tuple[int, list[str | None], int]  # rows changed, their snapshot paths, last id seen
+
+
 def _candidates(
-    session: Session, *where: ColumnElement[bool], limit: int
+    session: Session, *where: ColumnElement[bool], after: int, limit: int
 ) -> list[tuple[int, str | None]]:
     stmt = (
         select(HealthCheck.id, HealthCheck.snapshot_path)
-        .where(*where)
+        # Keyset: each batch starts after the last, never rescanning rows already done.
+        .where(HealthCheck.id > after, *where)
         .order_by(HealthCheck.id)
         .limit(limit)
         # PostgreSQL: a second pruner takes other rows instead of waiting on these.
@@ -88,11 +92,11 @@ def _candidates(
 
 
 def _delete_batch(
-    session_factory: sessionmaker[Session], before: datetime, limit: int
-) -> tuple[int, list[str | None]] | None:
+    session_factory: sessionmaker[Session], before: datetime, after: int, limit: int
+) -> Batch | None:
     """Delete one batch of old rows; return (rows, their snapshot paths), None when done."""
     with unit_of_work(session_factory) as session:
-        found = _candidates(session, HealthCheck.checked_at < before, limit=limit)
+        found = _candidates(session, HealthCheck.checked_at < before, after=after, limit=limit)
         if not found:
             return None
         # RETURNING names only the rows this statement deleted, not a concurrent pruner's.
@@ -103,18 +107,19 @@ def _delete_batch(
             .execution_options(synchronize_session=False)
         )
         paths = list(session.scalars(stmt))
-    return len(paths), paths
+    return len(paths), paths, found[-1][0]
 
 
 def _clear_batch(
-    session_factory: sessionmaker[Session], before: datetime, limit: int
-) -> tuple[int, list[str | None]] | None:
+    session_factory: sessionmaker[Session], before: datetime, after: int, limit: int
+) -> Batch | None:
     """Drop one batch of old snapshots from kept rows; return (rows, paths), None when done."""
     with unit_of_work(session_factory) as session:
         found = _candidates(
             session,
             HealthCheck.checked_at < before,
             HealthCheck.snapshot_path.is_not(None),
+            after=after,
             limit=limit,
         )
         if not found:
@@ -128,7 +133,7 @@ def _clear_batch(
             .execution_options(synchronize_session=False)
         )
         cleared = list(session.scalars(stmt))
-    return len(cleared), [paths[row_id] for row_id in cleared]
+    return len(cleared), [paths[row_id] for row_id in cleared], found[-1][0]
 
 
 def _day(year: Path, month: Path, day: Path) -> date | None:
@@ -194,14 +199,18 @@ def prune_history(
     history_before = now - timedelta(days=health.history_days)
     snapshots_before = now - timedelta(days=health.snapshot_days)
     rows = cleared = files = batches = 0
-    while (batch := _delete_batch(session_factory, history_before, batch_size)) is not None:
+    last = 0
+    while (batch := _delete_batch(session_factory, history_before, last, batch_size)) is not None:
+        count, paths, last = batch
         batches += 1
-        rows += batch[0]
-        files += _remove_files(settings.data_dir, batch[1])
-    while (batch := _clear_batch(session_factory, snapshots_before, batch_size)) is not None:
+        rows += count
+        files += _remove_files(settings.data_dir, paths)
+    last = 0
+    while (batch := _clear_batch(session_factory, snapshots_before, last, batch_size)) is not None:
+        count, paths, last = batch
         batches += 1
-        cleared += batch[0]
-        files += _remove_files(settings.data_dir, batch[1])
+        cleared += count
+        files += _remove_files(settings.data_dir, paths)
     files += _sweep_old_days(settings.data_dir, snapshots_before.date() - timedelta(days=1))
     summary = PruneSummary(rows, cleared, files, batches, history_before, snapshots_before)
     if rows or cleared or files:
