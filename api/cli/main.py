@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import entry_points
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from api.cli import (
     account_commands,
@@ -49,6 +51,22 @@ def _plugged_in_commands() -> None:
 _plugged_in_commands()
 
 
+def _missing_schema(exc: DBAPIError) -> bool:
+    """Return True when the database lacks a camreg table (never migrated, or migrated long ago)."""
+    text = str(exc.orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
 def run() -> None:
     """Entry point of the `camreg` script."""
-    app()
+    try:
+        app()
+    except DBAPIError as exc:
+        if not _missing_schema(exc):
+            raise
+        # Not a crash to debug: the database is older than this version of camreg.
+        sys.stderr.write(
+            "error: the database has no camreg tables or misses newer ones; "
+            "run `camreg db upgrade` (it keeps existing data)\n"
+        )
+        raise SystemExit(2) from None

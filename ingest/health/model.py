@@ -45,7 +45,11 @@ class HealthCheck(Base):
     snapshot_path: Mapped[str | None] = mapped_column(String(1000))
     worker: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_health_checks_camera_checked", "camera_id", "checked_at"),)
+    __table_args__ = (
+        Index("ix_health_checks_camera_checked", "camera_id", "checked_at"),
+        # Retention walks the oldest checks of all cameras.
+        Index("ix_health_checks_checked_at", "checked_at"),
+    )
 
 
 class CameraHealth(Base):

@@ -212,6 +212,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_health_checks_camera_checked", ["camera_id", "checked_at"], unique=False
         )
+        batch_op.create_index("ix_health_checks_checked_at", ["checked_at"], unique=False)
 
     op.create_table(
         "health_intervals",
@@ -272,6 +273,7 @@ def downgrade() -> None:
 
     op.drop_table("health_intervals")
     with op.batch_alter_table("health_checks", schema=None) as batch_op:
+        batch_op.drop_index("ix_health_checks_checked_at")
         batch_op.drop_index("ix_health_checks_camera_checked")
 
     op.drop_table("health_checks")
