@@ -67,7 +67,9 @@ class ReferenceRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    check_id: int | None = Field(None, ge=1, description="A picture check of this camera.")
+    check_id: int | None = Field(
+        None, ge=1, le=2**62, description="A picture check of this camera."
+    )
 
 
 def _aware(value: datetime, settings: Settings, name: str) -> datetime:

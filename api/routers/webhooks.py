@@ -140,7 +140,9 @@ def list_delivery_log(
     actor: Reader,
     state: DeliveryState | None = None,
     camera: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,32}$")] = None,
-    subscription: Annotated[int | None, Query(ge=1, description="Subscription id.")] = None,
+    subscription: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Subscription id.")
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, description=PAGE_SIZE_HELP)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[DeliveryRead]:

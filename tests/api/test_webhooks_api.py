@@ -182,3 +182,17 @@ def test_delivery_log_pages_filters_and_scope(
     scoped = headers_for(Role.INTEGRATION, wards=["26526"])
     seen = client.get(LOG, headers=scoped).json()["items"]
     assert [d["camera"] for d in seen] == ["VT-0002"]
+
+
+def test_ids_beyond_what_the_database_stores_are_refused(
+    client: TestClient, admin: Headers
+) -> None:
+    # Found by schemathesis: a 20-digit subscription id overflowed SQLite's INTEGER.
+    huge = str(10**20)
+    answer = client.get("/api/v1/health/deliveries", headers=admin, params={"subscription": huge})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"].endswith("subscription")
+    answer = client.put(
+        "/api/v1/cameras/NOPE/health/reference", headers=admin, json={"check_id": 10**20}
+    )
+    assert answer.status_code == 422, answer.text
