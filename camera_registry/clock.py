@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -50,3 +50,38 @@ def in_time_range(value: datetime) -> datetime:
     if not EARLIEST_TIME <= utc <= LATEST_TIME:
         raise ValueError(TIME_RANGE_HINT)
     return utc
+
+
+def local_time(value: datetime, zone: tzinfo) -> datetime:
+    """Return a time read in `zone` when naive, refusing one outside 1970..9000 (ValueError)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    in_time_range(aware)
+    return aware
+
+
+def parse_local_time(text: str, zone: tzinfo, label: str) -> datetime:
+    """Parse an ISO 8601 time as people type it (naive = `zone`).
+
+    Raises ValueError with a message that names `label` (e.g. "--from") and says what to fix.
+    """
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        example = "2026-03-12T21:00"
+        message = f"{label} must be an ISO 8601 time such as {example}, got {text!r}"
+        raise ValueError(message) from None
+    try:
+        return local_time(parsed, zone)
+    except ValueError as exc:
+        raise ValueError(f"{label}: {exc}") from None
+
+
+def zoned(value: Any, zone: tzinfo) -> Any:
+    """Return plain data with every time shown in `zone`, with its offset (for JSON output)."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat()
+    if isinstance(value, dict):
+        return {str(k): zoned(v, zone) for k, v in value.items()}
+    if isinstance(value, list):
+        return [zoned(v, zone) for v in value]
+    return value

@@ -25,7 +25,7 @@ from api.cli.output import (
     stderr,
     warn,
 )
-from camera_registry.clock import in_time_range
+from camera_registry.clock import parse_local_time, zoned
 from ingest.events.schema import CoverageRead, EventQuery, EventRead
 from ingest.events.search import coverage, search_events
 
@@ -47,15 +47,9 @@ CASE_OPT = typer.Option(None, "--case", help="Case number, recorded in the audit
 
 def _time(value: str, option: str, zone: tzinfo) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be an ISO 8601 time such as 2026-03-12T21:00, got {value!r}")
-    aware = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
-    try:
-        in_time_range(aware)
+        return parse_local_time(value, zone, option)
     except ValueError as exc:
-        fail(f"{option}: {exc}")
-    return aware
+        fail(str(exc))
 
 
 def _place(
@@ -98,26 +92,15 @@ def _with_case(st: CliState, case: str | None) -> None:
     st.actor = dataclasses.replace(st.actor, case_number=number)
 
 
-def _zoned(value: Any, zone: tzinfo) -> Any:
-    """Return plain data with every time shown in the display zone, with its offset."""
-    if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat()
-    if isinstance(value, dict):
-        return {k: _zoned(v, zone) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_zoned(v, zone) for v in value]
-    return value
-
-
 def _event_data(event: EventRead, st: CliState) -> dict[str, Any]:
     data = event.model_dump(exclude={"clip"})
     if event.thumbnail:
         data["thumbnail"] = str((st.settings.data_dir / event.thumbnail).resolve())
-    return dict(_zoned(data, st.settings.zone))
+    return dict(zoned(data, st.settings.zone))
 
 
 def _coverage_data(read: CoverageRead, st: CliState) -> dict[str, Any]:
-    return dict(_zoned(read.model_dump(), st.settings.zone))
+    return dict(zoned(read.model_dump(), st.settings.zone))
 
 
 @app.command("search")

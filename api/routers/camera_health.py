@@ -13,12 +13,12 @@ from api.deps import API_PREFIX, SessionDep, SettingsDep, require
 from api.pagination import PAGE_SIZE_HELP, check_limit, set_next_link
 from api.problem import problem_responses
 from api.routers.camera_filter import GEOJSON_MEDIA_TYPE, GEOJSON_SCHEMA, unknown_ward
+from api.times import query_time
 from camera_registry.account.role import Permission
 from camera_registry.actor import Actor
 from camera_registry.camera.model import CameraStatus
 from camera_registry.camera.schema import CODE_PATTERN
-from camera_registry.clock import in_time_range
-from camera_registry.errors import AreaNotFound, FieldProblem, InvalidInput
+from camera_registry.errors import AreaNotFound
 from config import Settings
 from ingest.health.availability import availability
 from ingest.health.reading import (
@@ -72,18 +72,8 @@ class ReferenceRequest(BaseModel):
     )
 
 
-def _aware(value: datetime, settings: Settings, name: str) -> datetime:
-    """Read a naive time in the display zone; refuse one outside the storable range."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=settings.zone)
-    try:
-        in_time_range(aware)
-    except ValueError as exc:
-        raise InvalidInput(f"{name}: {exc}", problems=[FieldProblem(name, str(exc))]) from None
-    return aware
-
-
-def _maybe_aware(value: datetime | None, settings: Settings, name: str) -> datetime | None:
-    return None if value is None else _aware(value, settings, name)
+def _maybe_query_time(value: datetime | None, settings: Settings, name: str) -> datetime | None:
+    return None if value is None else query_time(value, settings, name)
 
 
 def _snapshot_url(check_id: int) -> str:
@@ -193,8 +183,8 @@ def read_camera_checks(
         actor=actor,
         limit=check_limit(limit, settings.max_page_size),
         tier=tier,
-        start=_maybe_aware(start, settings, "from"),
-        end=_maybe_aware(to, settings, "to"),
+        start=_maybe_query_time(start, settings, "from"),
+        end=_maybe_query_time(to, settings, "to"),
         cursor=cursor,
     )
     set_next_link(request, response, page.next_cursor)
@@ -220,8 +210,8 @@ def read_camera_intervals(
         code=code,
         actor=actor,
         health=settings.health,
-        start=_aware(start, settings, "from"),
-        end=_aware(to, settings, "to"),
+        start=query_time(start, settings, "from"),
+        end=query_time(to, settings, "to"),
     )
 
 
@@ -250,8 +240,8 @@ def read_intervals_of_cameras(
         codes=camera,
         actor=actor,
         health=settings.health,
-        start=_aware(start, settings, "from"),
-        end=_aware(to, settings, "to"),
+        start=query_time(start, settings, "from"),
+        end=query_time(to, settings, "to"),
     )
 
 
@@ -291,8 +281,8 @@ def read_availability(
             session,
             actor=actor,
             health=settings.health,
-            start=_aware(start, settings, "from"),
-            end=_aware(to, settings, "to"),
+            start=query_time(start, settings, "from"),
+            end=query_time(to, settings, "to"),
             codes=camera or [],
             ward=ward,
             status=status or [],

@@ -17,10 +17,10 @@ from starlette.background import BackgroundTask
 from api.deps import API_PREFIX, SessionDep, SettingsDep, require
 from api.pagination import check_limit, set_next_link
 from api.problem import problem_responses
+from api.times import query_time
 from camera_registry.account.role import Permission
 from camera_registry.actor import Actor
 from camera_registry.camera.schema import CODE_PATTERN
-from camera_registry.clock import in_time_range
 from camera_registry.errors import FieldProblem, InvalidInput, NotFound
 from config import Settings
 from ingest.events.schema import (
@@ -72,23 +72,13 @@ class EventSearch(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-def _aware(value: datetime, settings: Settings, name: str = "from") -> datetime:
-    """Read a naive time in the display zone; refuse one outside the storable range."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=settings.zone)
-    try:
-        in_time_range(aware)
-    except ValueError as exc:
-        raise InvalidInput(f"{name}: {exc}", problems=[FieldProblem(name, str(exc))]) from None
-    return aware
-
-
 _PARAM_OF_FIELD = {"start": "from", "end": "to", "codes": "camera", "radius_m": "radius"}
 
 
 def _query(data: dict[str, Any], settings: Settings) -> EventQuery:
     """Return the EventQuery, reporting validation errors by parameter name."""
-    data["start"] = _aware(data["start"], settings, "from")
-    data["end"] = _aware(data["end"], settings, "to")
+    data["start"] = query_time(data["start"], settings, "from")
+    data["end"] = query_time(data["end"], settings, "to")
     data["limit"] = check_limit(data.get("limit"), settings.max_page_size)
     try:
         return EventQuery.model_validate(data)
@@ -261,8 +251,8 @@ def read_camera_coverage(
     return camera_coverage(
         session,
         code=code,
-        start=_aware(start, settings, "from"),
-        end=_aware(to, settings, "to"),
+        start=query_time(start, settings, "from"),
+        end=query_time(to, settings, "to"),
         actor=actor,
         max_window_hours=settings.search.max_search_window_hours,
     )
@@ -289,7 +279,7 @@ def read_camera_clip(
     The clip starts at the keyframe at or before `from`; its `creation_time` is the wall-clock
     time of its first frame. H.264 plays in the browser; other codecs download.
     """
-    begin, end = _aware(start, settings, "from"), _aware(to, settings, "to")
+    begin, end = query_time(start, settings, "from"), query_time(to, settings, "to")
     files = clip_footage(
         session,
         code=code,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from camera_registry.actor import Actor, cli_actor
 from camera_registry.camera.model import CameraStatus
-from camera_registry.clock import in_time_range
+from camera_registry.clock import parse_local_time, zoned
 from camera_registry.db.unit_of_work import unit_of_work
 from camera_registry.errors import CamregError
 from config import Settings, load_settings
@@ -96,31 +96,14 @@ def _actor(case: str | None) -> Actor:
 
 def _time(value: str, option: str, zone: tzinfo) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option} must be an ISO 8601 time such as 2026-03-12T21:00, got {value!r}")
-    aware = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
-    try:
-        in_time_range(aware)
+        return parse_local_time(value, zone, option)
     except ValueError as exc:
-        _fail(f"{option}: {exc}")
-    return aware
-
-
-def _zoned(value: Any, zone: tzinfo) -> Any:
-    """Return plain data with every time shown in the display zone, with its offset."""
-    if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat()
-    if isinstance(value, dict):
-        return {str(k): _zoned(v, zone) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_zoned(v, zone) for v in value]
-    return value
+        _fail(str(exc))
 
 
 def _plain(model: BaseModel, zone: tzinfo) -> Any:
     # Dump with Python datetimes kept, so _zoned can show them in the display zone.
-    return _zoned(model.model_dump(mode="python"), zone)
+    return zoned(model.model_dump(mode="python"), zone)
 
 
 def _emit(value: Any) -> None:
