@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session
 
+from camera_registry.db.chunks import chunked
 from ingest.events.model import CoverageInterval, Footage, MotionEvent
 
-# Chunks of camera ids stay far below every backend's limit on bound parameters.
-_ID_CHUNK = 1000
 # What a search shows; plain rows without the per-second track load several times faster.
 EVENT_COLUMNS = (
     MotionEvent.id,
@@ -122,4 +121,4 @@ class EventRepository:
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
     unique = sorted(set(ids))
-    return [unique[i : i + _ID_CHUNK] for i in range(0, len(unique), _ID_CHUNK)]
+    return list(chunked(unique))

@@ -27,6 +27,7 @@ from camera_registry.camera.filter import CameraFilter
 from camera_registry.camera.model import Camera, CameraStatus
 from camera_registry.camera.query import iter_cameras
 from camera_registry.clock import utcnow
+from camera_registry.db.chunks import chunked
 from camera_registry.db.types import UtcDateTime
 from camera_registry.errors import FieldProblem, InvalidInput
 from config.settings import HealthSettings
@@ -45,7 +46,6 @@ from ingest.health.vocabulary import MONITORED_STATUSES, HealthState
 
 # A year and a bit: monthly and yearly reports in one request.
 MAX_REPORT_DAYS = 400
-_ID_CHUNK = 1000
 _AWAY = (HealthState.DEGRADED, HealthState.OFFLINE)
 
 
@@ -106,17 +106,12 @@ def _clipped(session: Session, column_start: Any, column_end: Any, start: Any, e
     return _seconds(session, lo, hi)
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), _ID_CHUNK):
-        yield list(ids[i : i + _ID_CHUNK])
-
-
 def _closed_sums(
     session: Session, ids: Sequence[int], start: datetime, end: datetime
 ) -> Iterable[tuple[int, HealthState, float]]:
     lo, hi = literal(start, UtcDateTime), literal(end, UtcDateTime)
     seconds = func.sum(_clipped(session, HealthInterval.start, HealthInterval.end, lo, hi))
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         stmt = (
             select(HealthInterval.camera_id, HealthInterval.state, seconds)
             .where(
@@ -136,7 +131,7 @@ def _recorded_sums(
 ) -> Iterable[tuple[int, float]]:
     lo, hi = literal(start, UtcDateTime), literal(end, UtcDateTime)
     seconds = func.sum(_clipped(session, CoverageInterval.start, CoverageInterval.end, lo, hi))
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         stmt = (
             select(CoverageInterval.camera_id, seconds)
             .where(
@@ -169,7 +164,7 @@ def _spans(
 ) -> dict[int, list[_Span]]:
     """Return, per camera, the open intervals and the ones away from online, clipped, in order."""
     out: dict[int, list[_Span]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in chunked(ids):
         stmt = (
             select(
                 HealthInterval.camera_id,
@@ -326,8 +321,7 @@ def _with_intervals(
 ) -> set[int]:
     """Return which of these cameras have a state interval overlapping [start, end)."""
     found: set[int] = set()
-    for first in range(0, len(camera_ids), 1000):
-        chunk = list(camera_ids[first : first + 1000])
+    for chunk in chunked(camera_ids):
         found.update(
             session.scalars(
                 select(HealthInterval.camera_id)

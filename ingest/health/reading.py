@@ -21,6 +21,7 @@ from camera_registry.camera.filter import CameraFilter
 from camera_registry.camera.model import Camera, CameraStatus
 from camera_registry.camera.query import decode_cursor, get_camera, iter_cameras
 from camera_registry.clock import utcnow
+from camera_registry.db.chunks import chunked
 from camera_registry.errors import (
     CameraNotFound,
     FieldProblem,
@@ -60,7 +61,6 @@ MAX_TIMELINE_DAYS = 400
 MAX_BATCH_CAMERAS = 200
 MAX_BATCH_DAYS = 31
 RECENT_CHECKS = 20
-_ID_CHUNK = 1000
 
 
 class CheckNotFound(NotFound):
@@ -90,8 +90,7 @@ def check_span(start: datetime, end: datetime, *, max_days: int) -> None:
 def health_rows(session: Session, camera_ids: Sequence[int]) -> dict[int, CameraHealth]:
     """Return the health rows of these cameras by camera id (cameras never checked have none)."""
     rows: dict[int, CameraHealth] = {}
-    for i in range(0, len(camera_ids), _ID_CHUNK):
-        chunk = list(camera_ids[i : i + _ID_CHUNK])
+    for chunk in chunked(camera_ids):
         stmt = select(CameraHealth).where(CameraHealth.camera_id.in_(chunk))
         rows.update({r.camera_id: r for r in session.scalars(stmt)})
     return rows
@@ -421,8 +420,8 @@ def _batch_codes(codes: Sequence[str], max_cameras: int) -> list[str]:
 def _visible_cameras(session: Session, codes: Sequence[str], actor: Actor) -> list[Camera]:
     """Return these cameras in the order given; any unknown or out of scope is refused by name."""
     found: dict[str, Camera] = {}
-    for i in range(0, len(codes), _ID_CHUNK):
-        stmt = select(Camera).where(Camera.code.in_(list(codes[i : i + _ID_CHUNK])))
+    for chunk in chunked(codes):
+        stmt = select(Camera).where(Camera.code.in_(chunk))
         for camera in session.scalars(stmt):
             if actor.scope.allows(camera.code, camera.ward_code):
                 found[camera.code] = camera
@@ -456,8 +455,8 @@ def camera_timelines(
     ids = [c.id for c in cameras]
     rows = health_rows(session, ids)
     by_camera: dict[int, list[HealthInterval]] = defaultdict(list)
-    for i in range(0, len(ids), _ID_CHUNK):
-        for iv in session.scalars(_intervals_stmt(ids[i : i + _ID_CHUNK], start, end)):
+    for chunk in chunked(ids):
+        for iv in session.scalars(_intervals_stmt(chunk, start, end)):
             by_camera[iv.camera_id].append(iv)
     window = unknown_after(health)
     timelines = [
